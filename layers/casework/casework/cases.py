@@ -1,0 +1,132 @@
+"""People and their cases: recording a person, opening a case, reading, the system cases table, audit."""
+
+from __future__ import annotations
+
+from casework import clock, ids, views
+from casework.access import Caller, Right, require, visible
+from casework.errors import Conflict, Invalid, NotFound
+from casework.schemas.cases import (
+    CHILDREN_CASE_TYPES,
+    JUSTICE_CASE_TYPES,
+    CaseIn,
+    CaseOut,
+    PersonIn,
+    PersonOut,
+)
+from casework.schemas.common import Page
+from casework.schemas.work import AuditEntryOut
+from casework.store import audit, records
+from casework.store import directory as directory_store
+from casework.store.models import CaseItem
+from casework.store.paging import Page as StorePage
+from casework.store.tx import Changes, WriteConflict
+
+
+def record_person(caller: Caller, body: PersonIn) -> PersonOut:
+    """A service holds at most one record per URN."""
+    require(caller, Right.CASE_OPEN)
+    person = records.new_person(
+        caller.service_id, body.urn, forename=body.forename, surname=body.surname,
+        date_of_birth=body.date_of_birth.isoformat(), chs_number=body.chs_number, created_at=clock.stamp(),
+    )
+    changes = Changes()
+    changes.create(person)
+    changes.create(audit.entry(
+        audit.person_entity(caller.service_id, body.urn), service_id=caller.service_id, action="person.recorded",
+        actor_id=caller.user_id, after={"urn": body.urn},
+    ))
+    try:
+        changes.commit()
+    except WriteConflict:
+        raise Conflict(f"Your service already holds a person with URN {body.urn}.", urn=body.urn) from None
+    return views.person_out(person, [])
+
+
+def person(caller: Caller, urn: str) -> PersonOut:
+    require(caller, Right.CASE_READ)
+    found, cases = records.person_with_cases(caller.service_id, urn.upper())
+    if found is None:
+        raise NotFound("No person with that URN.")
+    return views.person_out(found, cases)
+
+
+def open_case(caller: Caller, body: CaseIn) -> CaseOut:
+    """A new case for a person, numbered by the service's counter; it lands in the unassigned table."""
+    require(caller, Right.CASE_OPEN)
+    allowed = JUSTICE_CASE_TYPES if caller.service_kind.startswith("justice") else CHILDREN_CASE_TYPES
+    if body.case_type not in allowed:
+        raise Invalid("caseType", f"a {caller.service_kind} service opens {', '.join(sorted(allowed))} cases")
+    person = records.person(caller.service_id, body.urn)
+    if person is None:
+        raise Invalid("urn", "no person with this URN in your service")
+    number = directory_store.next_case_number(caller.service_id)
+    case = records.new_case(person, case_id=ids.ulid(), case_number=number, case_type=body.case_type,
+                            opened_at=clock.stamp())
+    changes = Changes()
+    changes.create(case)
+    changes.create(records.case_ref(case))
+    changes.update(person, records.count_case(), versioned=False)
+    changes.create(audit.entry(
+        audit.case_entity(case.case_id), service_id=caller.service_id, action="case.opened",
+        actor_id=caller.user_id, after={"caseNumber": number, "urn": case.urn, "caseType": case.case_type},
+    ))
+    try:
+        changes.commit()
+    except WriteConflict:
+        raise Conflict("The person changed while the case was being opened; try again.") from None
+    return views.case_out(case, multiple_cases=int(person.case_count or 0) + 1 > 1)
+
+
+def load(caller: Caller, case_id: str) -> CaseItem:
+    """A case the caller may read: another service's case is not found (never forbidden)."""
+    require(caller, Right.CASE_READ)
+    case = records.find_case(case_id) if ids.is_ulid(case_id) else None
+    if case is None:
+        raise NotFound("No case with that id.")
+    visible(caller, case.service_id, "case")
+    return case
+
+
+def case(caller: Caller, case_id: str) -> CaseOut:
+    found = load(caller, case_id)
+    return out(caller, found)
+
+
+def out(caller: Caller, case: CaseItem) -> CaseOut:
+    return rows(caller, [case])[0]
+
+
+def rows(caller: Caller, cases: list[CaseItem]) -> list[CaseOut]:
+    """Cases as table rows, each showing whether its person has more than one case (one BatchGetItem)."""
+    people = records.people(caller.service_id, {c.urn for c in cases})
+    return [
+        views.case_out(c, multiple_cases=int(getattr(people.get(c.urn), "case_count", 1) or 1) > 1) for c in cases
+    ]
+
+
+def page_of(caller: Caller, page: StorePage[CaseItem]) -> Page[CaseOut]:
+    return Page[CaseOut](items=rows(caller, page.items), next=page.next)
+
+
+def cases_table(caller: Caller, *, status: records.Status, assigned_to: str | None, sort: records.SortBy,
+                limit: int, next_token: str | None) -> Page[CaseOut]:
+    """ADM-2: every case of the service, filtered by status and worker, sorted by surname or number."""
+    require(caller, Right.CASE_READ)
+    if assigned_to is not None:
+        page = records.held_by(caller.service_id, assigned_to, status=status, sort=sort, limit=limit,
+                               token=next_token)
+    else:
+        page = records.cases_table(caller.service_id, status=status, sort=sort, limit=limit, token=next_token)
+    return page_of(caller, page)
+
+
+def audit_trail(caller: Caller, case_id: str, limit: int, next_token: str | None) -> Page[AuditEntryOut]:
+    """Whoever may read a case may read its trail."""
+    found = load(caller, case_id)
+    page = audit.trail(audit.case_entity(found.case_id), limit, next_token)
+    return Page[AuditEntryOut](items=[views.audit_out(e) for e in page.items], next=page.next)
+
+
+def current_state(caller: Caller, case_id: str) -> dict[str, object]:
+    """The case as it is now, for a 409 answer."""
+    return out(caller, load(caller, case_id)).model_dump(mode="json", by_alias=True)

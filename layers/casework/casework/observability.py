@@ -1,0 +1,27 @@
+"""Logger, metrics and (opt-in) tracer: one place, so every function observes the same way.
+
+Powertools' Tracer imports the X-Ray SDK (~300 ms of cold start even when disabled), so it is
+loaded only when CASEWORK_TRACER=on; Lambda's own active tracing still records each invocation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+
+from casework.config import settings
+
+logger = Logger(service="casework")
+metrics = Metrics(namespace="Casework", service="casework")
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def traced(handler: Handler) -> Handler:
+    if not settings.tracer_enabled:
+        return handler
+    from aws_lambda_powertools import Tracer
+
+    return Tracer(service="casework").capture_lambda_handler(handler)  # type: ignore[no-any-return]

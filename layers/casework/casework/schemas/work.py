@@ -1,0 +1,32 @@
+"""Worktray tasks and the audit trail."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from casework.schemas.common import Out
+
+
+class TaskKind(StrEnum):
+    CASE_ASSIGNED = "case-assigned"
+
+
+class TaskOut(Out):
+    task_id: str
+    kind: str
+    subject: str
+    case_id: str | None
+    due_date: str | None
+    overdue: bool
+    created_at: str
+    completed_at: str | None
+
+
+class AuditEntryOut(Out):
+    at: str
+    action: str
+    actor_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str | None

@@ -1,0 +1,225 @@
+"""PynamoDB models of the five tables. Keys and index names live here and nowhere else.
+
+Index and key definitions must match `template.yaml` (a test compares them).
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    DiscriminatorAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from casework.config import settings
+
+
+def _meta(table: str) -> type:
+    return type("Meta", (), {"table_name": table, "region": settings.region})
+
+
+# ---------------------------------------------------------------- Directory: services, groups, users
+
+
+class DirectoryItem(Model):
+    Meta = _meta(settings.directory_table)
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = DiscriminatorAttribute()
+
+
+class ServiceItem(DirectoryItem, discriminator="service"):
+    service_id = UnicodeAttribute(attr_name="serviceId")
+    name = UnicodeAttribute()
+    nation = UnicodeAttribute()
+    service_kind = UnicodeAttribute(attr_name="serviceKind")
+    retention_years = NumberAttribute(attr_name="retentionYears")
+    created_at = UnicodeAttribute(attr_name="createdAt")
+
+
+class GroupItem(DirectoryItem, discriminator="group"):
+    service_id = UnicodeAttribute(attr_name="serviceId")
+    group_id = UnicodeAttribute(attr_name="groupId")
+    name = UnicodeAttribute()
+    rights = ListAttribute(of=NumberAttribute)
+    built_in = BooleanAttribute(attr_name="builtIn", default=False)
+    version = VersionAttribute()
+
+
+class UsersByService(GlobalSecondaryIndex["UserItem"]):
+    class Meta:
+        index_name = "UsersByService"
+        projection = AllProjection()
+
+    users_of = UnicodeAttribute(attr_name="usersOf", hash_key=True)
+    user_sort = UnicodeAttribute(attr_name="userSort", range_key=True)
+
+
+class UserItem(DirectoryItem, discriminator="user"):
+    user_id = UnicodeAttribute(attr_name="userId")
+    service_id = UnicodeAttribute(attr_name="serviceId")
+    forename = UnicodeAttribute()
+    surname = UnicodeAttribute()
+    email = UnicodeAttribute()
+    group_id = UnicodeAttribute(attr_name="groupId")
+    supervisor_id = UnicodeAttribute(attr_name="supervisorId", null=True)
+    locked = BooleanAttribute(default=False)
+    version = VersionAttribute()
+    users_of = UnicodeAttribute(attr_name="usersOf")
+    user_sort = UnicodeAttribute(attr_name="userSort")
+    by_service = UsersByService()
+
+
+class CounterItem(DirectoryItem, discriminator="counter"):
+    value = NumberAttribute(default=0)
+
+
+# ---------------------------------------------------------------- Records: a person and all their records
+
+
+class RecordItem(Model):
+    Meta = _meta(settings.records_table)
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = DiscriminatorAttribute()
+    service_id = UnicodeAttribute(attr_name="serviceId")
+
+
+class PersonItem(RecordItem, discriminator="person"):
+    urn = UnicodeAttribute()
+    forename = UnicodeAttribute()
+    surname = UnicodeAttribute()
+    date_of_birth = UnicodeAttribute(attr_name="dateOfBirth")
+    chs_number = UnicodeAttribute(attr_name="chsNumber", null=True)
+    case_count = NumberAttribute(attr_name="caseCount", default=0)
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    version = VersionAttribute()
+
+
+class _CaseIndex(GlobalSecondaryIndex["CaseItem"]):
+    pass
+
+
+class CasesBySurname(_CaseIndex):
+    class Meta:
+        index_name = "CasesBySurname"
+        projection = AllProjection()
+
+    service_status = UnicodeAttribute(attr_name="serviceStatus", hash_key=True)
+    surname_key = UnicodeAttribute(attr_name="surnameKey", range_key=True)
+
+
+class CasesByNumber(_CaseIndex):
+    class Meta:
+        index_name = "CasesByNumber"
+        projection = AllProjection()
+
+    service_status = UnicodeAttribute(attr_name="serviceStatus", hash_key=True)
+    number_key = UnicodeAttribute(attr_name="numberKey", range_key=True)
+
+
+class HolderBySurname(_CaseIndex):
+    """Cases by who holds them: a worker's caseload, or the service's unassigned cases."""
+
+    class Meta:
+        index_name = "HolderBySurname"
+        projection = AllProjection()
+
+    holder = UnicodeAttribute(hash_key=True)
+    surname_key = UnicodeAttribute(attr_name="surnameKey", range_key=True)
+
+
+class HolderByNumber(_CaseIndex):
+    class Meta:
+        index_name = "HolderByNumber"
+        projection = AllProjection()
+
+    holder = UnicodeAttribute(hash_key=True)
+    number_key = UnicodeAttribute(attr_name="numberKey", range_key=True)
+
+
+class CaseItem(RecordItem, discriminator="case"):
+    case_id = UnicodeAttribute(attr_name="caseId")
+    case_number = NumberAttribute(attr_name="caseNumber")
+    urn = UnicodeAttribute()
+    forename = UnicodeAttribute()
+    surname = UnicodeAttribute()
+    case_type = UnicodeAttribute(attr_name="caseType")
+    status = UnicodeAttribute()
+    assigned_to = UnicodeAttribute(attr_name="assignedTo", null=True)
+    assignment_task_id = UnicodeAttribute(attr_name="assignmentTaskId", null=True)
+    risk_need_level = UnicodeAttribute(attr_name="riskNeedLevel", null=True)
+    destruction_date = UnicodeAttribute(attr_name="destructionDate", null=True)
+    opened_at = UnicodeAttribute(attr_name="openedAt")
+    closed_at = UnicodeAttribute(attr_name="closedAt", null=True)
+    version = VersionAttribute()
+    service_status = UnicodeAttribute(attr_name="serviceStatus")
+    holder = UnicodeAttribute()
+    surname_key = UnicodeAttribute(attr_name="surnameKey")
+    number_key = UnicodeAttribute(attr_name="numberKey")
+    by_surname = CasesBySurname()
+    by_number = CasesByNumber()
+    holder_by_surname = HolderBySurname()
+    holder_by_number = HolderByNumber()
+
+
+class CaseRefItem(RecordItem, discriminator="case-ref"):
+    """Where a case id lives: read first (strongly consistent) to find the person's partition."""
+
+    urn = UnicodeAttribute()
+    case_number = NumberAttribute(attr_name="caseNumber")
+
+
+# ---------------------------------------------------------------- Work: worktray tasks
+
+
+class OpenTasks(GlobalSecondaryIndex["TaskItem"]):
+    """Sparse: only tasks not yet completed, by due date."""
+
+    class Meta:
+        index_name = "OpenTasks"
+        projection = AllProjection()
+
+    open_for = UnicodeAttribute(attr_name="openFor", hash_key=True)
+    open_sort = UnicodeAttribute(attr_name="openSort", range_key=True)
+
+
+class TaskItem(Model):
+    Meta = _meta(settings.work_table)
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    task_id = UnicodeAttribute(attr_name="taskId")
+    user_id = UnicodeAttribute(attr_name="userId")
+    service_id = UnicodeAttribute(attr_name="serviceId")
+    task_kind = UnicodeAttribute(attr_name="taskKind")
+    subject = UnicodeAttribute()
+    case_id = UnicodeAttribute(attr_name="caseId", null=True)
+    due_date = UnicodeAttribute(attr_name="dueDate", null=True)
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    completed_at = UnicodeAttribute(attr_name="completedAt", null=True)
+    open_for = UnicodeAttribute(attr_name="openFor", null=True)
+    open_sort = UnicodeAttribute(attr_name="openSort", null=True)
+    open_tasks = OpenTasks()
+
+
+# ---------------------------------------------------------------- Audit: append-only trail
+
+
+class AuditItem(Model):
+    Meta = _meta(settings.audit_table)
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    service_id = UnicodeAttribute(attr_name="serviceId")
+    entity = UnicodeAttribute()
+    action = UnicodeAttribute()
+    actor_id = UnicodeAttribute(attr_name="actorId")
+    at = UnicodeAttribute()
+    before = JSONAttribute(null=True)
+    after = JSONAttribute(null=True)
+    reason = UnicodeAttribute(null=True)

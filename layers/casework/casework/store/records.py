@@ -1,0 +1,149 @@
+"""Records access patterns: a person and their cases in one partition, and the case tables."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pynamodb.exceptions import DoesNotExist
+
+from casework.store.models import (
+    CaseItem,
+    CaseRefItem,
+    PersonItem,
+    RecordItem,
+)
+from casework.store.paging import Page, merged_page, query_page
+
+Status = Literal["open", "closed", "all"]
+SortBy = Literal["surname", "caseNumber"]
+_UNASSIGNED = "UNASSIGNED"
+
+
+def _person_pk(service_id: str, urn: str) -> str:
+    return f"{service_id}#PERSON#{urn}"
+
+
+def _case_sk(case_number: int) -> str:
+    return f"CASE#{case_number:010d}"
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _holder(service_id: str, assigned_to: str | None, status: str) -> str:
+    return f"{service_id}#{assigned_to or _UNASSIGNED}#{status}"
+
+
+def refresh_index_keys(case: CaseItem) -> CaseItem:
+    """Derive the index attributes from the case's own fields: call before every save of a case."""
+    case.service_status = f"{case.service_id}#{case.status}"
+    case.holder = _holder(case.service_id, case.assigned_to, case.status)
+    case.surname_key = f"{_fold(case.surname)}#{_fold(case.forename)}#{int(case.case_number):010d}"
+    case.number_key = f"{int(case.case_number):010d}"
+    return case
+
+
+# ---------------------------------------------------------------- people
+
+
+def person(service_id: str, urn: str) -> PersonItem | None:
+    try:
+        return PersonItem.get(_person_pk(service_id, urn), "PERSON", consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def person_with_cases(service_id: str, urn: str) -> tuple[PersonItem | None, list[CaseItem]]:
+    """The person and their cases, oldest first: one Query of the person's partition."""
+    found: PersonItem | None = None
+    cases: list[CaseItem] = []
+    for item in RecordItem.query(_person_pk(service_id, urn), consistent_read=True):
+        if isinstance(item, PersonItem):
+            found = item
+        elif isinstance(item, CaseItem):
+            cases.append(item)
+    return found, cases
+
+
+def people(service_id: str, urns: set[str]) -> dict[str, PersonItem]:
+    """Several people of a service in one BatchGetItem (at most 100)."""
+    if not urns:
+        return {}
+    return {
+        item.urn: item
+        for item in RecordItem.batch_get([(_person_pk(service_id, u), "PERSON") for u in urns])
+        if isinstance(item, PersonItem)
+    }
+
+
+def new_person(service_id: str, urn: str, *, forename: str, surname: str, date_of_birth: str,
+               chs_number: str | None, created_at: str) -> PersonItem:
+    return PersonItem(
+        _person_pk(service_id, urn), "PERSON", service_id=service_id, urn=urn, forename=forename,
+        surname=surname, date_of_birth=date_of_birth, chs_number=chs_number, case_count=0,
+        created_at=created_at,
+    )
+
+
+# ---------------------------------------------------------------- cases
+
+
+def new_case(person: PersonItem, *, case_id: str, case_number: int, case_type: str, opened_at: str) -> CaseItem:
+    case = CaseItem(
+        person.pk, _case_sk(case_number), service_id=person.service_id, case_id=case_id,
+        case_number=case_number, urn=person.urn, forename=person.forename, surname=person.surname,
+        case_type=case_type, status="open", assigned_to=None, opened_at=opened_at,
+    )
+    return refresh_index_keys(case)
+
+
+def case_ref(case: CaseItem) -> CaseRefItem:
+    return CaseRefItem(f"CASE#{case.case_id}", "REF", service_id=case.service_id, urn=case.urn,
+                       case_number=case.case_number)
+
+
+def find_case(case_id: str) -> CaseItem | None:
+    """A case by id: its reference, then the case itself, both strongly consistent."""
+    try:
+        ref = CaseRefItem.get(f"CASE#{case_id}", "REF", consistent_read=True)
+        return CaseItem.get(_person_pk(ref.service_id, ref.urn), _case_sk(int(ref.case_number)),
+                            consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def find_case_in(service_id: str, case_id: str) -> CaseItem | None:
+    """A case by id, only if it belongs to `service_id` (another service's case is not found)."""
+    case = find_case(case_id)
+    return case if case is not None and case.service_id == service_id else None
+
+
+def cases_table(service_id: str, *, status: Status, sort: SortBy, limit: int, token: str | None) -> Page[CaseItem]:
+    """The system cases table: a service's cases by status, sorted by surname or case number."""
+    index = CaseItem.by_surname if sort == "surname" else CaseItem.by_number
+    if status == "all":
+        return merged_page(index, {s: f"{service_id}#{s}" for s in ("open", "closed")}, "serviceStatus",
+                           _sort_of(sort), limit, token)
+    return query_page(index, f"{service_id}#{status}", "serviceStatus", limit, token)
+
+
+def held_by(service_id: str, user_id: str | None, *, status: Status, sort: SortBy, limit: int,
+            token: str | None) -> Page[CaseItem]:
+    """Cases held by a worker (their caseload) or, with no worker, the unassigned cases."""
+    index = CaseItem.holder_by_surname if sort == "surname" else CaseItem.holder_by_number
+    if status == "all":
+        return merged_page(index, {s: _holder(service_id, user_id, s) for s in ("open", "closed")}, "holder",
+                           _sort_of(sort), limit, token)
+    return query_page(index, _holder(service_id, user_id, status), "holder", limit, token)
+
+
+def _sort_of(sort: SortBy):  # type: ignore[no-untyped-def]
+    if sort == "surname":
+        return lambda case: case.surname_key
+    return lambda case: case.number_key
+
+
+def count_case():  # type: ignore[no-untyped-def]
+    """The update that counts one more case for a person."""
+    return [PersonItem.case_count.add(1)]

@@ -1,0 +1,84 @@
+"""Changes that must hold together, written in one TransactWriteItems (audit entries included)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from casework.config import settings
+
+MAX_ITEMS = 100  # DynamoDB's limit for one transaction
+
+
+class WriteConflict(Exception):
+    """A condition of the transaction failed: someone changed or created the item first."""
+
+    def __init__(self, failed: list[int]) -> None:
+        super().__init__(f"conditional check failed on item(s) {failed}")
+        self.failed = failed
+
+
+_connection: Connection | None = None
+
+
+def connection() -> Connection:
+    global _connection
+    if _connection is None:
+        _connection = Connection(region=settings.region)
+    return _connection
+
+
+class Changes:
+    def __init__(self) -> None:
+        self._ops: list[tuple[str, Model, Any]] = []
+
+    def __len__(self) -> int:
+        return len(self._ops)
+
+    def create(self, item: Model) -> None:
+        """Put a new item; fails if one with the same key exists."""
+        hash_attr = item.get_attributes()[item._hash_keyname]  # noqa: SLF001
+        self._ops.append(("save", item, hash_attr.does_not_exist()))
+
+    def save(self, item: Model, condition: Condition | None = None) -> None:
+        """Put a whole item, conditional on its version when it has one."""
+        self._ops.append(("save", item, condition))
+
+    def update(self, item: Model, actions: list[Action], condition: Condition | None = None, *,
+               versioned: bool = True) -> None:
+        """Update named attributes; `versioned=False` for counters that any writer may bump."""
+        if not versioned:
+            hash_attr = item.get_attributes()[item._hash_keyname]  # noqa: SLF001
+            exists = hash_attr.exists()
+            condition = exists if condition is None else condition & exists
+        self._ops.append(("update", item, (actions, condition, versioned)))
+
+    def delete(self, item: Model, condition: Condition | None = None) -> None:
+        self._ops.append(("delete", item, condition))
+
+    def commit(self) -> None:
+        if not self._ops:
+            return
+        if len(self._ops) > MAX_ITEMS:
+            raise ValueError(f"{len(self._ops)} items exceed one transaction ({MAX_ITEMS})")
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                for op, item, arg in self._ops:
+                    if op == "save":
+                        tx.save(item, condition=arg)
+                    elif op == "update":
+                        tx.update(item, actions=arg[0], condition=arg[1], add_version_condition=arg[2])
+                    else:
+                        tx.delete(item, condition=arg)
+        except TransactWriteError as error:
+            reasons = error.cancellation_reasons or []
+            failed = [n for n, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"]
+            if failed:
+                raise WriteConflict(failed) from error
+            raise

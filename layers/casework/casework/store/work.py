@@ -1,0 +1,55 @@
+"""Work access patterns: each user's worktray of tasks and alerts."""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.update import Action
+
+from casework.store.models import TaskItem
+from casework.store.paging import Page, query_page
+
+_NO_DUE_DATE = "9999-12-31"
+
+
+def _user_pk(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+def new_task(*, task_id: str, user_id: str, service_id: str, kind: str, subject: str, case_id: str | None,
+             due_date: str | None, created_at: str) -> TaskItem:
+    return TaskItem(
+        _user_pk(user_id), f"TASK#{task_id}", task_id=task_id, user_id=user_id, service_id=service_id,
+        task_kind=kind, subject=subject, case_id=case_id, due_date=due_date, created_at=created_at,
+        open_for=user_id, open_sort=f"{due_date or _NO_DUE_DATE}#{task_id}",
+    )
+
+
+def task(user_id: str, task_id: str) -> TaskItem | None:
+    try:
+        return TaskItem.get(_user_pk(user_id), f"TASK#{task_id}", consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def task_key(user_id: str, task_id: str) -> TaskItem:
+    """A task addressed by key only, for an update inside a transaction."""
+    return TaskItem(_user_pk(user_id), f"TASK#{task_id}")
+
+
+def completion_if_open(completed_at: str) -> list[Action]:
+    """Completing a task takes it off the open-tasks index; an earlier completion time is kept."""
+    return [
+        TaskItem.completed_at.set(TaskItem.completed_at | completed_at),
+        TaskItem.open_for.remove(),
+        TaskItem.open_sort.remove(),
+    ]
+
+
+def open_tasks(user_id: str, limit: int, token: str | None) -> Page[TaskItem]:
+    """Tasks not yet completed, soonest due first."""
+    return query_page(TaskItem.open_tasks, user_id, "openFor", limit, token)
+
+
+def all_tasks(user_id: str, limit: int, token: str | None) -> Page[TaskItem]:
+    """Every task, completed too, newest first."""
+    return query_page(TaskItem, _user_pk(user_id), "pk", limit, token, forward=False)

@@ -1,0 +1,175 @@
+"""Reads `template.yaml`: the routes, tables, functions (and later queues and schedules) the local run drives.
+
+The local run never keeps a second list: whatever the template declares is what runs here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+LAYER = ROOT / "layers" / "casework"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    pass
+
+
+def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = str(value).split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {name: value}
+
+
+_CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: _intrinsic(loader, suffix, node))
+
+
+@lru_cache(maxsize=1)
+def load() -> dict[str, Any]:
+    return yaml.load(TEMPLATE.read_text(), Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    function: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile("^" + re.sub(r"\{([^}/]+)\}", r"(?P<\1>[^/]+)", self.path) + "$")
+
+    @property
+    def specificity(self) -> tuple[int, int]:
+        """API Gateway prefers literal segments over parameters."""
+        return (-self.path.count("{"), len(self.path))
+
+
+@dataclass(frozen=True)
+class Function:
+    logical_id: str
+    code_uri: str
+    handler: str
+    environment: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return Path(self.code_uri).name
+
+
+def resources(kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in load()["Resources"].items() if v.get("Type") == kind}
+
+
+def functions() -> dict[str, Function]:
+    env = load().get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    out = {}
+    for logical_id, res in resources("AWS::Serverless::Function").items():
+        props = res["Properties"]
+        variables = {**env, **props.get("Environment", {}).get("Variables", {})}
+        out[logical_id] = Function(logical_id, props["CodeUri"], props["Handler"], variables)
+    return out
+
+
+def routes() -> list[Route]:
+    found = []
+    for logical_id, res in resources("AWS::Serverless::Function").items():
+        for event in res["Properties"].get("Events", {}).values():
+            if event.get("Type") == "HttpApi":
+                found.append(Route(event["Properties"]["Method"].upper(), event["Properties"]["Path"], logical_id))
+    return sorted(found, key=lambda r: r.specificity, reverse=True)
+
+
+def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    for route in routes():
+        if route.method == method.upper():
+            m = route.pattern.match(path)
+            if m:
+                return route, m.groupdict()
+    return None
+
+
+def tables() -> dict[str, dict[str, Any]]:
+    return resources("AWS::DynamoDB::Table")
+
+
+def local_name(logical_id: str) -> str:
+    """The physical name a resource gets in the local run (CloudFormation names them in AWS)."""
+    return "casework-" + re.sub(r"(?<!^)(?=[A-Z])", "-", logical_id).lower()
+
+
+def resolve(value: Any) -> Any:
+    """Intrinsics as the local run resolves them: a !Ref to a resource is its local name."""
+    if isinstance(value, dict) and "Ref" in value:
+        ref = value["Ref"]
+        if ref in load()["Resources"]:
+            return local_name(ref)
+        return str(load().get("Parameters", {}).get(ref, {}).get("Default", ""))
+    return value
+
+
+def function_environment(function: Function) -> dict[str, str]:
+    return {k: str(resolve(v)) for k, v in function.environment.items()}
+
+
+def import_handler_module(function: Function) -> ModuleType:
+    """Import a function's handler module by file, under a unique name (each is `app.py`)."""
+    module_file, _ = function.handler.rsplit(".", 1)
+    if str(LAYER) not in sys.path:
+        sys.path.insert(0, str(LAYER))
+    name = f"casework_function_{function.name}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / function.code_uri / f"{module_file}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def handler_of(function: Function) -> Any:
+    return getattr(import_handler_module(function), function.handler.rsplit(".", 1)[1])
+
+
+def create_tables(client: Any) -> None:
+    """Create every table of the template through a boto3 DynamoDB client (moto's)."""
+    existing = set(client.list_tables()["TableNames"])
+    for logical_id, res in tables().items():
+        name = local_name(logical_id)
+        if name in existing:
+            continue
+        props = res["Properties"]
+        kwargs: dict[str, Any] = {
+            "TableName": name,
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "KeySchema": props["KeySchema"],
+            "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+        }
+        if props.get("GlobalSecondaryIndexes"):
+            kwargs["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        client.create_table(**kwargs)
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl:
+            client.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)

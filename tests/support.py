@@ -1,0 +1,89 @@
+"""Helpers for tests: an in-process API client over the real handlers, and a small world of users."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from casework import admin
+from local.dispatch import Answer, invoke
+
+
+class Api:
+    """Calls the handlers exactly as API Gateway would, as the given user (None: no token)."""
+
+    def call(self, method: str, path: str, user: str | None, *, body: Any = None, query: dict[str, Any] | None = None,
+             headers: dict[str, str] | None = None) -> Answer:
+        raw = body if isinstance(body, (bytes, str)) or body is None else json.dumps(body)
+        hdrs = {"content-type": "application/json", **(headers or {})}
+        return invoke(method, path, query=urlencode(query or {}), headers=hdrs, body=raw,
+                      claims=None if user is None else {"sub": user, "token_use": "id"})
+
+    def get(self, path: str, user: str | None, **kw: Any) -> Answer:
+        return self.call("GET", path, user, **kw)
+
+    def post(self, path: str, user: str | None, body: Any = None, **kw: Any) -> Answer:
+        return self.call("POST", path, user, body=body, **kw)
+
+    def put(self, path: str, user: str | None, body: Any = None, **kw: Any) -> Answer:
+        return self.call("PUT", path, user, body=body, **kw)
+
+
+@dataclass
+class Service:
+    service_id: str
+    users: dict[str, str] = field(default_factory=dict)  # role -> user id
+
+    def __getattr__(self, role: str) -> str:
+        try:
+            return self.users[role]
+        except KeyError:
+            raise AttributeError(role) from None
+
+
+@dataclass
+class World:
+    community: Service
+    prison: Service
+    children: Service
+
+
+def _service(service_id: str, nation: str, kind: str, roles: dict[str, str]) -> Service:
+    admin.create_service(service_id, name=service_id.title(), nation=nation, service_kind=kind, retention_years=6,
+                         actor_id="system")
+    service = Service(service_id)
+    leader = None
+    for role, group in roles.items():
+        user_id = f"{service_id}-{role}"
+        admin.add_user(user_id, service_id=service_id, forename=role.title(), surname=service_id.title(),
+                       email=f"{role}@{service_id}.example.org", group_id=group, supervisor_id=leader,
+                       actor_id="system", locked=role == "locked")
+        leader = leader or user_id
+        service.users[role] = user_id
+    return service
+
+
+def build_world() -> World:
+    justice = {"leader": "team-leader", "assessor": "assessor", "assessor2": "assessor", "reader": "read-only",
+               "admin": "business-administrator", "locked": "assessor"}
+    children = {"leader": "practice-manager", "worker": "social-worker", "reader": "read-only"}
+    return World(
+        community=_service("community", "scotland", "justice-community", justice),
+        prison=_service("prison", "england", "justice-prison", justice),
+        children=_service("children", "wales", "children", children),
+    )
+
+
+def person_body(urn: str = "URN-0001", surname: str = "Smith", forename: str = "Alex") -> dict[str, Any]:
+    return {"urn": urn, "forename": forename, "surname": surname, "dateOfBirth": "1990-04-01", "chsNumber": "CHS123"}
+
+
+def open_case(api: Api, user: str, urn: str = "URN-0001", surname: str = "Smith", forename: str = "Alex",
+              case_type: str = "ls-cmi") -> dict[str, Any]:
+    """Record the person (if new) and open a case for them; returns the case."""
+    api.post("/people", user, person_body(urn, surname, forename))
+    answer = api.post("/cases", user, {"urn": urn, "caseType": case_type})
+    assert answer.status == 201, answer.json()
+    return answer.json()
