@@ -6,6 +6,7 @@ The local run never keeps a second list: whatever the template declares is what 
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -17,7 +18,8 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE = ROOT / "template.yaml"
+# CASEWORK_TEMPLATE lets the runner's own tests drive a small template of test resources.
+TEMPLATE = Path(os.environ.get("CASEWORK_TEMPLATE") or ROOT / "template.yaml")
 LAYER = ROOT / "layers" / "casework"
 
 
@@ -119,13 +121,31 @@ def local_name(logical_id: str) -> str:
     return "casework-" + re.sub(r"(?<!^)(?=[A-Z])", "-", logical_id).lower()
 
 
+ACCOUNT = "123456789012"
+
+
 def resolve(value: Any) -> Any:
-    """Intrinsics as the local run resolves them: a !Ref to a resource is its local name."""
+    """Intrinsics as the local run resolves them (what CloudFormation would give, for local resources)."""
+    region = os.environ.get("AWS_DEFAULT_REGION", "eu-west-2")
     if isinstance(value, dict) and "Ref" in value:
         ref = value["Ref"]
-        if ref in load()["Resources"]:
+        resource = load()["Resources"].get(ref)
+        if resource is None:
+            return str(load().get("Parameters", {}).get(ref, {}).get("Default", ""))
+        if resource["Type"] == "AWS::SQS::Queue":
+            endpoint = os.environ.get("AWS_ENDPOINT_URL", f"https://sqs.{region}.amazonaws.com")
+            return f"{endpoint}/{ACCOUNT}/{local_name(ref)}"
+        return local_name(ref)
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        ref, attribute = value["Fn::GetAtt"]
+        kind = load()["Resources"][ref]["Type"]
+        if attribute == "Arn" and kind == "AWS::SQS::Queue":
+            return f"arn:aws:sqs:{region}:{ACCOUNT}:{local_name(ref)}"
+        if attribute == "Arn" and kind == "AWS::S3::Bucket":
+            return f"arn:aws:s3:::{local_name(ref)}"
+        if attribute == "QueueName":
             return local_name(ref)
-        return str(load().get("Parameters", {}).get(ref, {}).get("Default", ""))
+        return f"arn:aws:local:{region}:{ACCOUNT}:{local_name(ref)}"
     return value
 
 
@@ -141,7 +161,7 @@ def import_handler_module(function: Function) -> ModuleType:
     name = f"casework_function_{function.name}"
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / function.code_uri / f"{module_file}.py")
+    spec = importlib.util.spec_from_file_location(name, TEMPLATE.parent / function.code_uri / f"{module_file}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module

@@ -1,0 +1,188 @@
+"""The HTTP API on 127.0.0.1: verifies Cognito tokens as API Gateway's JWT authorizer does, then
+dispatches to the same handlers Lambda runs. Also serves /openapi.json, Swagger UI at /docs, and
+local-only helpers under /local/ (fresh tokens, firing schedules, draining queues)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+from local import dispatch, openapi
+from local.cloud import Cloud
+from local.drivers import Drivers, Invoker
+
+MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+
+
+class Authorizer:
+    """API Gateway's JWT authorizer: signature from the issuer's JWKS, issuer, audience, expiry."""
+
+    def __init__(self, cloud: Cloud) -> None:
+        self.issuer = cloud.issuer
+        self.audience = cloud.client_id
+        url = f"{cloud.endpoint}/{cloud.user_pool_id}/.well-known/jwks.json"
+        with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 - the local moto server
+            self.keys = KeySet.import_key_set(json.loads(answer.read()))
+
+    def claims(self, authorization: str | None) -> dict[str, str] | None:
+        if not authorization:
+            return None
+        token = authorization.removeprefix("Bearer ").strip()
+        try:
+            decoded = jwt.decode(token, self.keys, algorithms=["RS256"])
+            jwt.JWTClaimsRegistry(iss={"essential": True, "value": self.issuer},
+                                  exp={"essential": True}).validate(decoded.claims)
+        except (JoseError, ValueError):
+            return None
+        claims = decoded.claims
+        audience = claims.get("aud") if claims.get("token_use") == "id" else claims.get("client_id")
+        if audience != self.audience and not (isinstance(audience, list) and self.audience in audience):
+            return None
+        # API Gateway hands claims to the function as strings.
+        return {k: v if isinstance(v, str) else json.dumps(v) if isinstance(v, (list, dict)) else str(v)
+                for k, v in claims.items()}
+
+
+class Gateway:
+    def __init__(self, cloud: Cloud, drivers: Drivers, invoke: Invoker, host: str = "127.0.0.1",
+                 port: int = 3000) -> None:
+        self.cloud = cloud
+        self.drivers = drivers
+        self.invoke = invoke
+        self.authorizer = Authorizer(cloud)
+        self._doc: str | None = None
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, fmt: str, *args: Any) -> None:
+                return
+
+            def _any(self) -> None:
+                gateway.handle(self)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _any  # noqa: N815
+
+        self.server = ThreadingHTTPServer((host, port), Handler)
+        self.server.daemon_threads = True
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # ------------------------------------------------------------------ requests
+
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(request.path)
+        length = int(request.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self._send(request, 413, {"content-type": "application/problem+json"},
+                       json.dumps({"title": "Payload Too Large", "status": 413}).encode())
+            return
+        body = request.rfile.read(length) if length else None
+        try:
+            if parts.path == "/openapi.json":
+                self._send(request, 200, {"content-type": "application/json"}, self.document().encode())
+            elif parts.path == "/docs":
+                self._send(request, 200, {"content-type": "text/html; charset=utf-8"}, self.swagger().encode())
+            elif parts.path.startswith("/local/"):
+                status, payload = self.local(request.command, parts.path, body)
+                self._send(request, status, {"content-type": "application/json"}, json.dumps(payload).encode())
+            else:
+                headers = {k.lower(): v for k, v in request.headers.items()}
+                claims = self.authorizer.claims(headers.get("authorization"))
+                answer = self._dispatch(request.command, parts.path, parts.query, headers, body, claims)
+                self._send(request, answer.status, answer.headers, answer.body)
+        except Exception as error:  # a crash in a handler is API Gateway's 500, never a dropped connection
+            self._send(request, 500, {"content-type": "application/json"},
+                       json.dumps({"message": "Internal Server Error", "error": type(error).__name__}).encode())
+
+    def _dispatch(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes | None,
+                  claims: dict[str, str] | None) -> dispatch.Answer:
+        found = dispatch.template.match(method, path)
+        if found is None or claims is None:
+            return dispatch.invoke(method, path, query=query, headers=headers, body=body, claims=claims)
+        function = dispatch.template.functions()[found[0].function]
+        with self.invoke.lock_for(function):
+            return dispatch.invoke(method, path, query=query, headers=headers, body=body, claims=claims)
+
+    @staticmethod
+    def _send(request: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes) -> None:
+        request.send_response(status)
+        for key, value in headers.items():
+            if key not in ("content-length", "connection"):
+                request.send_header(key, value)
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        if request.command != "HEAD":
+            request.wfile.write(body)
+
+    # ------------------------------------------------------------------ documents
+
+    def document(self) -> str:
+        if self._doc is None:
+            doc = openapi.document()
+            doc["servers"] = [{"url": "/"}]
+            self._doc = json.dumps(doc)
+        return self._doc
+
+    def swagger(self) -> str:
+        from aws_lambda_powertools.event_handler.openapi import swagger_ui
+        from aws_lambda_powertools.event_handler.openapi.swagger_ui import generate_swagger_html
+
+        folder = Path(swagger_ui.__file__).parent
+        js = (folder / "swagger-ui-bundle.min.js").read_text(encoding="utf-8")
+        css = (folder / "swagger-ui.min.css").read_text(encoding="utf-8")
+        return generate_swagger_html(self.document().replace("</", "<\\/"), js, css, "", None, True)
+
+    # ------------------------------------------------------------------ local helpers
+
+    def local(self, method: str, path: str, body: bytes | None) -> tuple[int, Any]:
+        if method == "POST" and path == "/local/token":
+            try:
+                data = json.loads(body or b"{}")
+                email, password = data["email"], data["password"]
+            except (ValueError, KeyError, TypeError):
+                return 400, {"detail": 'send {"email": "...", "password": "..."}'}
+            return self.token(email, password)
+        if method == "POST" and path.startswith("/local/schedules/"):
+            name = path.removeprefix("/local/schedules/")
+            try:
+                return 200, {"schedule": name, "result": self.drivers.fire(name)}
+            except KeyError:
+                return 404, {"detail": f"no schedule named {name} in template.yaml"}
+        if method == "POST" and path == "/local/queues/drain":
+            return 200, {"delivered": self.drivers.drain()}
+        return 404, {"detail": "local helpers: POST /local/token, POST /local/schedules/{name}, "
+                               "POST /local/queues/drain"}
+
+    def token(self, email: str, password: str) -> tuple[int, Any]:
+        idp = self.cloud.client("cognito-idp")
+        try:
+            result = idp.initiate_auth(ClientId=self.cloud.client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                       AuthParameters={"USERNAME": email, "PASSWORD": password})
+        except idp.exceptions.ClientError as error:
+            return 401, {"detail": error.response["Error"].get("Message", "sign-in refused")}
+        auth = result["AuthenticationResult"]
+        return 200, {"idToken": auth["IdToken"], "accessToken": auth["AccessToken"],
+                     "expiresIn": auth.get("ExpiresIn", 3600), "issuedAt": int(time.time())}

@@ -1,0 +1,52 @@
+"""The API's one OpenAPI document, merged from every function's resolver (`make openapi` writes docs/openapi.json)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from local import template
+
+DOC = template.ROOT / "docs" / "openapi.json"
+DESCRIPTION = (
+    "casework: case management for justice and children's social work services. Every route needs a "
+    "Cognito ID token (`Authorization: Bearer <token>`); errors are application/problem+json (RFC 9457)."
+)
+
+
+def document() -> dict[str, Any]:
+    from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+    merge = OpenAPIMerge(
+        title="casework API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        security_schemes={"cognito": HTTPBearer(bearerFormat="JWT", description="Cognito user pool ID token")},
+        security=[{"cognito": []}],
+        on_conflict="error",
+    )
+    for function in sorted(template.functions().values(), key=lambda f: f.name):
+        app = template.import_handler_module(function).app
+        merge.add_schema(app.get_openapi_schema(title="casework API", version="0.1.0"))
+    return json.loads(merge.get_openapi_json_schema())
+
+
+def render() -> str:
+    return json.dumps(document(), indent=2, sort_keys=True) + "\n"
+
+
+def main() -> None:
+    text = render()
+    if "--check" in sys.argv:
+        if not DOC.exists() or DOC.read_text() != text:
+            sys.exit("docs/openapi.json is stale: run `make openapi`")
+        return
+    Path(DOC).write_text(text)
+    print(f"wrote {DOC.relative_to(template.ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

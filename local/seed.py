@@ -1,0 +1,89 @@
+"""Demo data for `make run`: a community justice team (Scotland) and a prison-based team (England),
+users in every built-in group who sign in through the local Cognito pool, and a few people and cases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from local.cloud import Cloud
+
+PASSWORD = "Casework-demo-2026"
+
+SERVICES = {
+    "community": ("Lothian Community Justice", "scotland", "justice-community"),
+    "prison": ("HMP Northfield Social Work", "england", "justice-prison"),
+}
+# role -> (built-in group, forename, surname)
+ROLES = {
+    "leader": ("team-leader", "Morag", "Leader"),
+    "assessor": ("assessor", "Callum", "Assessor"),
+    "assessor2": ("assessor", "Priya", "Assessor"),
+    "practice": ("practice-manager", "Grace", "Practice"),
+    "social": ("social-worker", "Tom", "Social"),
+    "reader": ("read-only", "Rhona", "Reader"),
+    "admin": ("business-administrator", "Ben", "Admin"),
+}
+PEOPLE = {
+    "community": [
+        ("URN-100001", "Jamie", "Anderson", date(1988, 3, 14), "CHS-4411", 2),
+        ("URN-100002", "Kirsty", "Baird", date(1995, 7, 2), "CHS-5120", 1),
+        ("URN-100003", "Liam", "Campbell", date(1979, 11, 23), "CHS-6021", 1),
+        ("URN-100004", "Sophie", "Douglas", date(2001, 1, 30), None, 1),
+    ],
+    "prison": [
+        ("URN-100001", "Jamie", "Anderson", date(1988, 3, 14), "CHS-4411", 1),
+        ("URN-200002", "Connor", "Evans", date(1990, 5, 9), "CHS-7333", 1),
+        ("URN-200003", "Megan", "Foster", date(1984, 9, 17), "CHS-8402", 1),
+    ],
+}
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    service_id: str
+    role: str
+    group: str
+    email: str
+    user_id: str
+
+    @property
+    def variable(self) -> str:
+        return f"{self.service_id}_{self.role}".upper()
+
+
+def seed(cloud: Cloud) -> list[DemoUser]:
+    from casework import admin, assignment, cases, directory
+    from casework.schemas.cases import AssignmentIn, CaseIn, PersonIn
+
+    idp = cloud.client("cognito-idp")
+    users: list[DemoUser] = []
+    for service_id, (name, nation, kind) in SERVICES.items():
+        admin.create_service(service_id, name=name, nation=nation, service_kind=kind, retention_years=6,
+                             actor_id="seed")
+        leader_id = None
+        for role, (group, forename, surname) in ROLES.items():
+            email = f"{role}.{service_id}@casework.example.org"
+            created = idp.admin_create_user(
+                UserPoolId=cloud.user_pool_id, Username=email, MessageAction="SUPPRESS",
+                UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+            )
+            idp.admin_set_user_password(UserPoolId=cloud.user_pool_id, Username=email, Password=PASSWORD,
+                                        Permanent=True)
+            sub = next(a["Value"] for a in created["User"]["Attributes"] if a["Name"] == "sub")
+            admin.add_user(sub, service_id=service_id, forename=forename, surname=surname, email=email,
+                           group_id=group, supervisor_id=leader_id, actor_id="seed")
+            leader_id = leader_id or sub
+            users.append(DemoUser(service_id, role, group, email, sub))
+
+        leader = directory.caller_for(leader_id)  # type: ignore[arg-type]
+        assessor = next(u for u in users if u.service_id == service_id and u.role == "assessor")
+        opened = []
+        for urn, forename, surname, born, chs, count in PEOPLE[service_id]:
+            cases.record_person(leader, PersonIn(urn=urn, forename=forename, surname=surname, date_of_birth=born,
+                                                 chs_number=chs))
+            for _ in range(count):
+                opened.append(cases.open_case(leader, CaseIn(urn=urn, case_type="ls-cmi")))
+        for case in opened[:2]:  # two assigned, the rest wait in the unassigned table
+            assignment.assign(leader, case.case_id, AssignmentIn(user_id=assessor.user_id), None)
+    return users

@@ -1,0 +1,62 @@
+"""Start `python -m local` as a real process on a free port, and stop it cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class LocalRun:
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+        self._dir = tempfile.TemporaryDirectory()
+        ready = Path(self._dir.name) / "ready.json"
+        clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "RECORDS_", "DIRECTORY_",
+                                                                          "WORK_", "AUDIT_", "JOBS_"))}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "local", "--port", "0", "--quiet", "--ready-file", str(ready), *args],
+            cwd=ROOT, env={**clean, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        deadline = time.time() + 90
+        while not ready.exists():
+            if self.process.poll() is not None or time.time() > deadline:
+                output = self.process.stdout.read() if self.process.stdout else ""
+                self.stop()
+                raise RuntimeError(f"local run did not start:\n{output}")
+            time.sleep(0.1)
+        self.ready: dict[str, Any] = json.loads(ready.read_text())
+        self.url: str = self.ready["url"]
+
+    def token(self, variable: str) -> str:
+        return next(u["token"] for u in self.ready["users"] if u["variable"] == variable)
+
+    def user_id(self, variable: str) -> str:
+        return next(u["userId"] for u in self.ready["users"] if u["variable"] == variable)
+
+    def call(self, method: str, path: str, as_user: str | None = None, **kw: Any) -> requests.Response:
+        headers = kw.pop("headers", {})
+        if as_user:
+            headers["Authorization"] = f"Bearer {self.token(as_user)}"
+        return requests.request(method, self.url + path, headers=headers, timeout=30, **kw)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process.stdout:
+            self.process.stdout.close()
+        self._dir.cleanup()
