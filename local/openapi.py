@@ -39,6 +39,9 @@ def render() -> str:
 
 
 def main() -> None:
+    from local import env
+
+    env.configure(None)  # settings need table names, though nothing is called
     text = render()
     if "--check" in sys.argv:
         if not DOC.exists() or DOC.read_text() != text:
