@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cfnlint.api import lint_all
+from cfnlint.api import lint
 
 from local import openapi, template
 
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_template_is_cfn_lint_clean():
     """As `cfn-lint template.yaml` runs it: no errors, no warnings."""
-    matches = [m for m in lint_all(template.TEMPLATE.read_text()) if m.rule.id[0] in "EW"]
+    matches = lint(template.TEMPLATE.read_text(), regions=["eu-west-2", "us-east-1"])
     assert [str(m) for m in matches] == []
 
 
