@@ -51,8 +51,8 @@ def http_event(
     if event["pathParameters"] is None:
         event.pop("pathParameters")
     context = event["requestContext"]
-    context.update(requestId=request_id, routeKey=route_key, time=time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-                   timeEpoch=int(now * 1000))
+    stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now))
+    context.update(requestId=request_id, routeKey=route_key, time=stamp, timeEpoch=int(now * 1000))
     context["http"].update(method=method.upper(), path=path, sourceIp=source_ip,
                            userAgent=lowered.get("user-agent", ""))
     if claims is None:

@@ -45,7 +45,7 @@ _CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: _intrinsic(lo
 
 @lru_cache(maxsize=1)
 def load() -> dict[str, Any]:
-    return yaml.load(TEMPLATE.read_text(), Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+    return yaml.load(TEMPLATE.read_text(), Loader=_CfnLoader)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ os.environ.update(
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
-from local import template  # noqa: E402
+from local import template
 
 for _function in template.functions().values():
     os.environ.update(template.function_environment(_function))

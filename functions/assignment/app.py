@@ -21,7 +21,7 @@ Sort = Annotated[Literal["surname", "caseNumber"], Query()]
 
 
 @app.put("/cases/<caseId>/assignment", tags=["Assignment"])
-def assign(caseId: Annotated[str, Path(min_length=1, max_length=64)], body: AssignmentIn) -> Response[AssignmentOut]:  # noqa: N803
+def assign(caseId: Annotated[str, Path(min_length=1, max_length=64)], body: AssignmentIn) -> Response[AssignmentOut]:
     answer = assignment.assign(api.caller(app), caseId, body, api.if_match(app))
     return api.with_etag(answer, answer.case.version)
 
@@ -33,7 +33,7 @@ def unassigned(sort: Sort = "surname", limit: Limit = 50, next_token: Next = Non
 
 @app.get("/users/<userId>/caseload", tags=["Assignment"])
 def caseload(
-    userId: Annotated[str, Path(min_length=1, max_length=64)],  # noqa: N803
+    userId: Annotated[str, Path(min_length=1, max_length=64)],
     status: Status = "open",
     sort: Sort = "surname",
     limit: Limit = 50,

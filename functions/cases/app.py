@@ -64,13 +64,13 @@ def cases_table(
 
 
 @app.get("/cases/<caseId>", tags=["Cases"])
-def case(caseId: CaseId) -> Response[CaseOut]:  # noqa: N803 - the path parameter's name
+def case(caseId: CaseId) -> Response[CaseOut]:
     found = cases.case(api.caller(app), caseId)
     return api.with_etag(found, found.version)
 
 
 @app.get("/cases/<caseId>/audit", tags=["Cases"])
-def case_audit(caseId: CaseId, limit: Limit = 50, next_token: Next = None) -> Page[AuditEntryOut]:  # noqa: N803
+def case_audit(caseId: CaseId, limit: Limit = 50, next_token: Next = None) -> Page[AuditEntryOut]:
     return cases.audit_trail(api.caller(app), caseId, limit, next_token)
 
 

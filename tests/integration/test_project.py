@@ -54,7 +54,7 @@ def test_every_route_in_the_template_is_served_by_its_function_and_no_other():
 
 
 def _routes_of(app):
-    for route in app._static_routes + app._dynamic_routes:  # noqa: SLF001 - powertools keeps them private
+    for route in app._static_routes + app._dynamic_routes:
         path = route.openapi_path
         yield path, route.method.upper()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from casework import cases, clock, ids, views
 from casework.access import Caller, Right, require
 from casework.errors import Conflict, Invalid, NotFound
+from casework.observability import count
 from casework.schemas.cases import AssignmentIn, AssignmentOut, CaseOut
 from casework.schemas.common import Page
 from casework.schemas.directory import UserRef
@@ -61,6 +62,7 @@ def assign(caller: Caller, case_id: str, body: AssignmentIn, if_match: int | Non
         changes.commit()
     except WriteConflict:
         raise Conflict("Someone else changed the case first.", current=cases.current_state(caller, case_id)) from None
+    count("CaseAssigned" if new_id else "CaseUnassigned")
     return AssignmentOut(case_id=case.case_id, previous=previous, current=views.user_ref(worker) if worker else None,
                          changed=True, case=cases.out(caller, case))
 

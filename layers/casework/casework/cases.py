@@ -5,6 +5,7 @@ from __future__ import annotations
 from casework import clock, ids, views
 from casework.access import Caller, Right, require, visible
 from casework.errors import Conflict, Invalid, NotFound
+from casework.observability import count
 from casework.schemas.cases import (
     CHILDREN_CASE_TYPES,
     JUSTICE_CASE_TYPES,
@@ -39,6 +40,7 @@ def record_person(caller: Caller, body: PersonIn) -> PersonOut:
         changes.commit()
     except WriteConflict:
         raise Conflict(f"Your service already holds a person with URN {body.urn}.", urn=body.urn) from None
+    count("PersonRecorded")
     return views.person_out(person, [])
 
 
@@ -74,6 +76,7 @@ def open_case(caller: Caller, body: CaseIn) -> CaseOut:
         changes.commit()
     except WriteConflict:
         raise Conflict("The person changed while the case was being opened; try again.") from None
+    count("CaseOpened")
     return views.case_out(case, multiple_cases=int(person.case_count or 0) + 1 > 1)
 
 

@@ -10,11 +10,19 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 
 from casework.config import settings
 
 logger = Logger(service="casework")
 metrics = Metrics(namespace="Casework", service="casework")
+
+
+
+def count(name: str) -> None:
+    """One business event (a case opened, a case assigned) as an EMF metric."""
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 

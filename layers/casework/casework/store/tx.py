@@ -43,7 +43,7 @@ class Changes:
 
     def create(self, item: Model) -> None:
         """Put a new item; fails if one with the same key exists."""
-        hash_attr = item.get_attributes()[item._hash_keyname]  # noqa: SLF001
+        hash_attr = item.get_attributes()[item._hash_keyname]
         self._ops.append(("save", item, hash_attr.does_not_exist()))
 
     def save(self, item: Model, condition: Condition | None = None) -> None:
@@ -54,7 +54,7 @@ class Changes:
                versioned: bool = True) -> None:
         """Update named attributes; `versioned=False` for counters that any writer may bump."""
         if not versioned:
-            hash_attr = item.get_attributes()[item._hash_keyname]  # noqa: SLF001
+            hash_attr = item.get_attributes()[item._hash_keyname]
             exists = hash_attr.exists()
             condition = exists if condition is None else condition & exists
         self._ops.append(("update", item, (actions, condition, versioned)))
