@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
+import os
 import signal
 import sys
 import threading
@@ -13,6 +15,7 @@ STATE = Path(__file__).resolve().parent / ".state"
 
 
 def main() -> None:
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints every thread's stack
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3000, help="0 picks a free port")
@@ -58,12 +61,27 @@ def main() -> None:
     _announce(ready, quiet=args.quiet)
 
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    def on_signal(*_: object) -> None:
+        if stop.is_set():  # a second Ctrl-C: leave at once
+            os._exit(1)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     stop.wait()
-    drivers.stop()
-    gateway.stop()
-    cloud.stop()
+
+    def shut_down() -> None:
+        drivers.stop()
+        gateway.stop()
+        cloud.stop()
+
+    # Never outlive a stop request: whatever a handler or moto is doing, the process ends within seconds.
+    closer = threading.Thread(target=shut_down, daemon=True)
+    closer.start()
+    closer.join(timeout=8)
+    sys.stdout.flush()
+    os._exit(0)
 
 
 def _announce(ready: dict, quiet: bool) -> None:
