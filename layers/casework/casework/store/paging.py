@@ -37,7 +37,7 @@ def decode(token: str | None) -> Any:
     try:
         padded = token + "=" * (-len(token) % 4)
         return json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest("The `next` token is not one this list issued.", errors=[_bad_token]) from None
 
 
