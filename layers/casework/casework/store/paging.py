@@ -44,9 +44,16 @@ def decode(token: str | None) -> Any:
 _bad_token = {"field": "next", "message": "not a token issued by this list"}
 
 
-def _checked_key(raw: Any, expect: dict[str, str]) -> RawKey:
-    """A start key from a client must be well formed and point into the partition being listed."""
-    if not isinstance(raw, dict) or not all(
+def _key_names(source: Any) -> set[str]:
+    """The attributes a start key of this table or index must have: the table's keys and the index's."""
+    if isinstance(source, GlobalSecondaryIndex):
+        return {"pk", "sk"} | {attr.attr_name for attr in type(source).Meta.attributes.values()}
+    return {"pk", "sk"}
+
+
+def _checked_key(raw: Any, expect: dict[str, str], source: Any) -> RawKey:
+    """A start key from a client must be whole, well formed and point into the partition being listed."""
+    if not isinstance(raw, dict) or set(raw) != _key_names(source) or not all(
         isinstance(k, str) and isinstance(v, dict) and len(v) == 1 and next(iter(v)) in ("S", "N")
         and isinstance(next(iter(v.values())), str)
         for k, v in raw.items()
@@ -61,8 +68,7 @@ def _checked_key(raw: Any, expect: dict[str, str]) -> RawKey:
 def _key_of(item: Model, index: GlobalSecondaryIndex[Any]) -> RawKey:
     """The ExclusiveStartKey that resumes an index query just after `item`."""
     serialized = item.serialize()
-    names = ["pk", "sk"] + [attr.attr_name for attr in type(index).Meta.attributes.values()]
-    return {n: serialized[n] for n in names if n in serialized}
+    return {n: serialized[n] for n in _key_names(index) if n in serialized}
 
 
 def query_page(
@@ -76,7 +82,7 @@ def query_page(
     range_condition: Any = None,
 ) -> Page[T]:
     """One page of one partition of a table or index: one Query request, at most `limit` items read."""
-    start = _checked_key(decode(token), {hash_attr: hash_value}) if token else None
+    start = _checked_key(decode(token), {hash_attr: hash_value}, index) if token else None
     results = index.query(
         hash_value,
         range_key_condition=range_condition,
@@ -107,7 +113,7 @@ def merged_page(
         start = state.get(name, None) if token else None
         if token and name not in state:
             continue  # that partition was exhausted on an earlier page
-        start_key = _checked_key(start, {hash_attr: hash_value}) if start else None
+        start_key = _checked_key(start, {hash_attr: hash_value}, index) if start else None
         results = index.query(hash_value, limit=limit, page_size=limit, last_evaluated_key=start_key)
         streams[name] = list(results)
         more[name] = results.last_evaluated_key is not None
