@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from casework import api, cases, directory, idempotency
+from casework import api, cases, directory
 from casework.schemas.cases import CaseIn, CaseOut, PersonIn, PersonOut
 from casework.schemas.common import Page
 from casework.schemas.directory import AccessRightOut, MeOut
@@ -33,9 +33,7 @@ def access_rights() -> list[AccessRightOut]:
 @app.post("/people", tags=["People"])
 def record_person(body: PersonIn) -> Response[PersonOut]:
     caller = api.caller(app)
-    key = api.header(app, "Idempotency-Key")
-    return api.created(idempotency.once(key, caller, "people.record", body, PersonOut,
-                                        lambda: cases.record_person(caller, body)))
+    return api.created(api.once(app, "people.record", body, PersonOut, lambda: cases.record_person(caller, body)))
 
 
 @app.get("/people/<urn>", tags=["People"])
@@ -46,9 +44,7 @@ def person(urn: Annotated[str, Path(min_length=3, max_length=40, pattern=r"^[A-Z
 @app.post("/cases", tags=["Cases"])
 def open_case(body: CaseIn) -> Response[CaseOut]:
     caller = api.caller(app)
-    key = api.header(app, "Idempotency-Key")
-    return api.created(idempotency.once(key, caller, "cases.open", body, CaseOut,
-                                        lambda: cases.open_case(caller, body)))
+    return api.created(api.once(app, "cases.open", body, CaseOut, lambda: cases.open_case(caller, body)))
 
 
 @app.get("/cases", tags=["Cases"])

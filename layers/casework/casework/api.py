@@ -5,17 +5,20 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
+from pydantic import BaseModel
 
-from casework import directory
+from casework import directory, idempotency
 from casework.access import Caller
 from casework.errors import BadRequest, CaseworkError, NotFound, Unauthorized
 from casework.observability import Handler, logger, metrics, traced
 
+T = TypeVar("T", bound=BaseModel)
 PROBLEM = "application/problem+json"
 _TYPE_BASE = "https://casework.invalid/problems/"
 
@@ -83,6 +86,13 @@ def caller(app: APIGatewayHttpResolver) -> Caller:
 
 def header(app: APIGatewayHttpResolver, name: str) -> str | None:
     return (app.current_event.headers or {}).get(name.lower())
+
+
+def once(app: APIGatewayHttpResolver, operation: str, request: BaseModel, out: type[T],
+         action: Callable[[], T]) -> T:
+    """Run a creation once per `Idempotency-Key` header (when the client sends one)."""
+    return idempotency.once(header(app, "Idempotency-Key"), caller(app), operation, request, out, action,
+                            lambda_context=getattr(app, "lambda_context", None))
 
 
 def if_match(app: APIGatewayHttpResolver) -> int | None:

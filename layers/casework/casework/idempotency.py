@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -17,7 +17,7 @@ _DAY = 24 * 3600
 
 
 def once(key: str | None, caller: Caller, operation: str, request: BaseModel, out: type[T],
-         action: Callable[[], T]) -> T:
+         action: Callable[[], T], lambda_context: Any = None) -> T:
     """Run `action` once per (caller, operation, key); a retry with the same key gets the first answer."""
     if key is None:
         return action()
@@ -36,6 +36,8 @@ def once(key: str | None, caller: Caller, operation: str, request: BaseModel, ou
     config = IdempotencyConfig(
         event_key_jmespath="scope", payload_validation_jmespath="request", expires_after_seconds=_DAY
     )
+    if lambda_context is not None:
+        config.register_lambda_context(lambda_context)  # an in-progress record expires with the invocation
 
     @idempotent_function(
         data_keyword_argument="data",
