@@ -9,6 +9,7 @@ import importlib.util
 import os
 import re
 import sys
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -153,8 +154,16 @@ def function_environment(function: Function) -> dict[str, str]:
     return {k: str(resolve(v)) for k, v in function.environment.items()}
 
 
+_importing = threading.Lock()
+
+
 def import_handler_module(function: Function) -> ModuleType:
     """Import a function's handler module by file, under a unique name (each is `app.py`)."""
+    with _importing:  # two first requests at once must not see a half-loaded module
+        return _import(function)
+
+
+def _import(function: Function) -> ModuleType:
     module_file, _ = function.handler.rsplit(".", 1)
     if str(LAYER) not in sys.path:
         sys.path.insert(0, str(LAYER))
