@@ -30,6 +30,9 @@ class Api:
     def put(self, path: str, user: str | None, body: Any = None, **kw: Any) -> Answer:
         return self.call("PUT", path, user, body=body, **kw)
 
+    def delete(self, path: str, user: str | None, **kw: Any) -> Answer:
+        return self.call("DELETE", path, user, **kw)
+
 
 @dataclass
 class Service:

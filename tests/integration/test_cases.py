@@ -522,11 +522,15 @@ def test_audit_pages(world, api):
 def route_calls(world, api: Api) -> list[tuple[str, str, Any]]:
     """Every route of the template as (method, concrete path, a body that would otherwise be accepted)."""
     case = open_case(api, world.community.leader, urn="URN-ROUTES")
-    values = {"caseId": case["caseId"], "urn": "URN-ROUTES", "userId": world.community.assessor}
+    values = {"caseId": case["caseId"], "urn": "URN-ROUTES", "userId": world.community.assessor,
+              "docId": "01JDROUTES0000000000000000", "versionId": "01JDROUTES0000000000000001"}
+    document = {"title": "Refused", "fileName": "refused.pdf", "contentType": "application/pdf", "size": 10}
     bodies = {
         "POST /people": person_body("URN-REFUSED"),
         "POST /cases": {"urn": "URN-ROUTES", "caseType": "ls-cmi"},
         "PUT /cases/{caseId}/assignment": {"userId": world.community.assessor},
+        "POST /library": document,
+        "PUT /library/{docId}": document,
     }
     calls = []
     for route in template.routes():
@@ -544,6 +548,7 @@ def assert_nothing_changed(world, api: Api) -> None:
     person = api.get("/people/URN-ROUTES", world.community.leader).json()
     assert len(person["cases"]) == 1
     assert person["cases"][0]["assignedTo"] is None and person["cases"][0]["version"] == 1
+    assert api.get("/library", world.community.admin).json()["items"] == []
 
 
 def test_every_route_refuses_a_request_without_a_token(world, api):

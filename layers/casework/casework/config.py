@@ -21,6 +21,13 @@ class Settings(BaseModel):
     # The X-Ray SDK costs ~300 ms of imports; it is loaded only when this is on.
     tracer_enabled: bool = False
     stage: str = "dev"
+    # The document library (only the documents function is given a bucket; others never touch it).
+    library_bucket: str = ""
+    max_document_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    upload_url_seconds: int = Field(default=900, ge=60, le=3600)
+    download_url_seconds: int = Field(default=300, ge=30, le=3600)
+    # A pending upload outlives its presigned POST, so a slow upload that started in time still lands.
+    pending_upload_seconds: int = Field(default=3600, ge=60)
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -39,6 +46,8 @@ def load() -> Settings:
             "caller_cache_seconds": _env("CALLER_CACHE_SECONDS", "30"),
             "tracer_enabled": _env("CASEWORK_TRACER", "off") in ("on", "true", "1"),
             "stage": _env("STAGE", "dev"),
+            "library_bucket": _env("LIBRARY_BUCKET", ""),
+            "max_document_bytes": _env("MAX_DOCUMENT_BYTES", str(25 * 1024 * 1024)),
         }
     )
 

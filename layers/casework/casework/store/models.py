@@ -80,6 +80,78 @@ class CounterItem(DirectoryItem, discriminator="counter"):
     value = NumberAttribute(default=0)
 
 
+# ---------------------------------------------------------------- Directory: the service's document library
+
+
+class LibraryShelf(GlobalSecondaryIndex["DocumentItem"]):
+    """Sparse: only documents that are available, by title. Pending and deleted ones are never read."""
+
+    class Meta:
+        index_name = "LibraryShelf"
+        projection = AllProjection()
+
+    shelf = UnicodeAttribute(hash_key=True)
+    shelf_sort = UnicodeAttribute(attr_name="shelfSort", range_key=True)
+
+
+class DocumentItem(DirectoryItem, discriminator="document"):
+    """A library document: pending until its first upload is confirmed, then available, or deleted."""
+
+    service_id = UnicodeAttribute(attr_name="serviceId")
+    doc_id = UnicodeAttribute(attr_name="docId")
+    title = UnicodeAttribute()
+    file_name = UnicodeAttribute(attr_name="fileName")
+    content_type = UnicodeAttribute(attr_name="contentType")
+    size = NumberAttribute()
+    status = UnicodeAttribute()  # pending | available | deleted
+    upload_id = UnicodeAttribute(attr_name="uploadId")  # the current version (or the awaited first one)
+    versions = NumberAttribute(default=0)  # how many versions have been confirmed
+    uploaded_by = UnicodeAttribute(attr_name="uploadedBy")
+    uploaded_at = UnicodeAttribute(attr_name="uploadedAt")
+    pending_until = UnicodeAttribute(attr_name="pendingUntil", null=True)
+    deleted_by = UnicodeAttribute(attr_name="deletedBy", null=True)
+    deleted_at = UnicodeAttribute(attr_name="deletedAt", null=True)
+    expiration = NumberAttribute(null=True)  # TTL clean-up of never-confirmed documents only
+    version = VersionAttribute()
+    shelf = UnicodeAttribute(null=True)
+    shelf_sort = UnicodeAttribute(attr_name="shelfSort", null=True)
+    on_shelf = LibraryShelf()
+
+
+class DocumentVersionItem(DirectoryItem, discriminator="document-version"):
+    """One confirmed upload of a document; never changed, so every version stays retrievable (DOC-3)."""
+
+    service_id = UnicodeAttribute(attr_name="serviceId")
+    doc_id = UnicodeAttribute(attr_name="docId")
+    upload_id = UnicodeAttribute(attr_name="uploadId")
+    number = NumberAttribute()
+    title = UnicodeAttribute()
+    file_name = UnicodeAttribute(attr_name="fileName")
+    content_type = UnicodeAttribute(attr_name="contentType")
+    size = NumberAttribute()
+    object_version = UnicodeAttribute(attr_name="objectVersion", null=True)
+    uploaded_by = UnicodeAttribute(attr_name="uploadedBy")
+    uploaded_at = UnicodeAttribute(attr_name="uploadedAt")
+
+
+class UploadItem(DirectoryItem, discriminator="document-upload"):
+    """An upload the client was allowed to make: what it declared, until S3 confirms or it expires."""
+
+    service_id = UnicodeAttribute(attr_name="serviceId")
+    doc_id = UnicodeAttribute(attr_name="docId")
+    upload_id = UnicodeAttribute(attr_name="uploadId")
+    title = UnicodeAttribute()
+    file_name = UnicodeAttribute(attr_name="fileName")
+    content_type = UnicodeAttribute(attr_name="contentType")
+    size = NumberAttribute()
+    requested_by = UnicodeAttribute(attr_name="requestedBy")
+    requested_at = UnicodeAttribute(attr_name="requestedAt")
+    expires_at = UnicodeAttribute(attr_name="expiresAt")
+    status = UnicodeAttribute(default="pending")  # pending | rejected
+    reason = UnicodeAttribute(null=True)
+    expiration = NumberAttribute(null=True)
+
+
 # ---------------------------------------------------------------- Records: a person and all their records
 
 
