@@ -124,7 +124,7 @@ def test_doc1_reader_lists_and_reads_the_services_documents(world, api, s3):
     assert items[0] | {"uploadedAt": None} == {
         "docId": doc["docId"], "title": "Address list", "fileName": "addresses.csv", "contentType": "text/csv",
         "size": 14, "status": "available", "version": 1, "versionId": doc["versionId"],
-        "uploadedBy": {"userId": admin, "name": "Admin Community"}, "uploadedAt": None,
+        "uploadedBy": {"userId": admin, "name": "Admin Community"}, "uploadedAt": None, "lastRefusal": None,
         "downloadUrl": None, "downloadExpiresAt": None,
     }
     # another service's library is its own
@@ -284,6 +284,33 @@ def test_doc4_mismatched_size_is_rejected_and_the_object_removed(world, api, s3)
     assert s3.list_object_versions(Bucket=settings.library_bucket, Prefix=key_of(form)).get("Versions", []) == []
     entry = audit.trail(library.entity(form["docId"]), 100, None).items[-1]
     assert entry.action == "document.upload-rejected" and "bytes" in entry.reason
+    # the writer sees why on the (still pending) document
+    pending = api.get(f"/library/{form['docId']}", admin).json()
+    assert pending["status"] == "pending"
+    assert pending["lastRefusal"]["versionId"] == form["versionId"] and "bytes" in pending["lastRefusal"]["reason"]
+
+
+def test_doc4_refused_replacement_leaves_the_current_version(world, api, s3):
+    admin = world.community.admin
+    doc = add(api, s3, admin)
+    replaced = api.put(f"/library/{doc['docId']}", admin, declare(size=10)).json()
+    arrive(s3, replaced, b"not ten bytes at all")
+    current = api.get(f"/library/{doc['docId']}", admin).json()
+    assert (current["version"], current["versionId"]) == (1, doc["versionId"])
+    assert current["lastRefusal"]["versionId"] == replaced["versionId"]
+    assert fetch(s3, current["downloadUrl"]) == PDF
+    # a later accepted upload clears the refusal
+    again = api.put(f"/library/{doc['docId']}", admin, declare(size=len(PDF))).json()
+    arrive(s3, again, PDF)
+    assert api.get(f"/library/{doc['docId']}", admin).json()["lastRefusal"] is None
+
+
+def test_doc4_retried_declaration_with_the_same_idempotency_key_is_one_document(world, api, s3):
+    admin = world.community.admin
+    first = api.post("/library", admin, declare(), headers={"Idempotency-Key": "guidance-1"})
+    again = api.post("/library", admin, declare(), headers={"Idempotency-Key": "guidance-1"})
+    assert first.status == again.status == 201
+    assert again.json()["docId"] == first.json()["docId"]
 
 
 def test_doc4_mismatched_content_type_is_rejected(world, api, s3):

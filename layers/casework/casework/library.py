@@ -22,6 +22,7 @@ from casework.schemas.library import (
     ALLOWED_TYPES,
     DocumentIn,
     DocumentOut,
+    RefusalOut,
     UploadForm,
     UploadOut,
     VersionOut,
@@ -186,7 +187,7 @@ def confirm(key: str, version_id: str | None) -> str:
     doc = store.document(service_id, doc_id)
     reason = _refusal(up, found, doc)
     if reason is not None:
-        _reject(up, key, found.version_id, reason)
+        _reject(up, doc, key, found.version_id, reason)
         return "rejected"
     assert doc is not None
     _accept(doc, up, found.version_id)
@@ -213,7 +214,7 @@ def _accept(doc: DocumentItem, up: UploadItem, object_version: str | None) -> No
     doc.title, doc.file_name, doc.content_type, doc.size = up.title, up.file_name, up.content_type, up.size
     doc.upload_id, doc.versions, doc.status = up.upload_id, number, "available"
     doc.uploaded_by, doc.uploaded_at = up.requested_by, now
-    doc.pending_until, doc.expiration = None, None
+    doc.pending_until, doc.expiration, doc.last_refusal = None, None, None
     store.shelve(doc)
     changes = Changes()
     changes.save(doc)
@@ -227,11 +228,15 @@ def _accept(doc: DocumentItem, up: UploadItem, object_version: str | None) -> No
     count("DocumentReplaced" if replacing else "DocumentUploaded")
 
 
-def _reject(up: UploadItem, key: str, object_version: str | None, reason: str) -> None:
+def _reject(up: UploadItem, doc: DocumentItem | None, key: str, object_version: str | None, reason: str) -> None:
     files.remove(key, object_version)
     up.status, up.reason = "rejected", reason
     changes = Changes()
     changes.save(up, UploadItem.status == "pending")
+    if doc is not None and doc.status != "deleted":
+        # the writer sees why on the document; not a change of the document itself, so no version bump
+        refusal = {"versionId": up.upload_id, "reason": reason, "at": clock.stamp()}
+        changes.update(doc, [DocumentItem.last_refusal.set(refusal)], versioned=False)
     changes.create(audit.entry(entity(up.doc_id), service_id=up.service_id, action="document.upload-rejected",
                                actor_id=up.requested_by, after={"versionId": up.upload_id}, reason=reason))
     changes.commit()
@@ -319,6 +324,8 @@ def _document_out(doc: DocumentItem, names: dict[str, UserRef]) -> DocumentOut:
         size=int(doc.size), status=doc.status, version=int(doc.versions or 0),
         version_id=doc.upload_id if doc.status == "available" else None,
         uploaded_by=names.get(doc.uploaded_by), uploaded_at=doc.uploaded_at,
+        last_refusal=RefusalOut(version_id=doc.last_refusal["versionId"], reason=doc.last_refusal["reason"],
+                                at=doc.last_refusal["at"]) if doc.last_refusal else None,
     )
 
 

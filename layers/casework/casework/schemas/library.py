@@ -54,6 +54,12 @@ class UploadOut(Out):
     upload: UploadForm
 
 
+class RefusalOut(Out):
+    version_id: str
+    reason: str
+    at: str
+
+
 class DocumentOut(Out):
     doc_id: str
     title: str
@@ -65,6 +71,9 @@ class DocumentOut(Out):
     version_id: str | None = Field(description="The current version's id.")
     uploaded_by: UserRef | None
     uploaded_at: str
+    last_refusal: RefusalOut | None = Field(
+        default=None, description="The latest upload that arrived but was refused (size or type not as declared, "
+                                  "or too late), until a later one is accepted.")
     download_url: str | None = Field(default=None, description="Short-lived link to the current version.")
     download_expires_at: str | None = None
 

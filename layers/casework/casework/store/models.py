@@ -111,6 +111,7 @@ class DocumentItem(DirectoryItem, discriminator="document"):
     pending_until = UnicodeAttribute(attr_name="pendingUntil", null=True)
     deleted_by = UnicodeAttribute(attr_name="deletedBy", null=True)
     deleted_at = UnicodeAttribute(attr_name="deletedAt", null=True)
+    last_refusal = JSONAttribute(attr_name="lastRefusal", null=True)  # the latest upload S3 delivered but we refused
     expiration = NumberAttribute(null=True)  # TTL clean-up of never-confirmed documents only
     version = VersionAttribute()
     shelf = UnicodeAttribute(null=True)
