@@ -249,16 +249,6 @@ def test_doc4_bad_declarations_are_refused_naming_the_field(world, api, s3, decl
     assert_problem(answer, status, field)
 
 
-@pytest.mark.parametrize(("raw", "clean"), [
-    ("C:\\Users\\me\\Desktop\\Guidance.pdf", "Guidance.pdf"),
-    ("../../etc/.hidden report.pdf", "hidden report.pdf"),
-    ("risk\x00\x1b[31m guidance\u202e.pdf", "risk[31m guidance.pdf"),
-    ("  spaced    out .pdf ", "spaced out .pdf"),
-])
-def test_doc4_file_names_are_cleaned(raw, clean):
-    assert library.clean_file_name(raw) == clean
-
-
 def test_doc4_cleaned_name_is_kept_and_an_upper_case_extension_allowed(world, api, s3):
     doc = add(api, s3, world.community.admin, file_name="/tmp/.Scan 01.JPG", content_type="image/jpeg",
               data=b"\xff\xd8\xff fake jpeg")
@@ -354,6 +344,15 @@ def test_doc4_object_nobody_asked_for_is_removed(world, api, s3):
     assert documents_handler()(sqs_event((key, put["VersionId"])), LambdaContext("documents")) == \
         {"batchItemFailures": []}
     assert s3.list_object_versions(Bucket=settings.library_bucket, Prefix=key).get("Versions", []) == []
+
+
+def test_library_without_a_bucket_refuses_clearly(world, api, s3, monkeypatch):
+    """A function deployed without LIBRARY_BUCKET fails loudly (500, logged), never signs URLs for no bucket."""
+    from casework.store import files
+
+    monkeypatch.setattr(files, "settings", settings.model_copy(update={"library_bucket": ""}))
+    with pytest.raises(RuntimeError, match="LIBRARY_BUCKET"):
+        files.upload_form("library/x/y/z", content_type="text/plain", size=1, expires_in=60)
 
 
 def test_doc4_a_failing_record_is_reported_alone(world, api, s3, monkeypatch):

@@ -264,7 +264,7 @@ def clean_file_name(raw: str) -> str:
     name = re.split(r"[/\\]", raw)[-1]
     name = unicodedata.normalize("NFC", _CONTROL.sub("", name))
     name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf"))
-    name = re.sub(r"\s+", " ", name).strip().lstrip(".").strip()
+    name = re.sub(r"\s+", " ", name).lstrip(". ").rstrip()
     if len(name) > 200:
         stem, dot, ext = name.rpartition(".")
         name = (stem[: 200 - len(ext) - 1] + dot + ext) if dot and len(ext) <= 10 else name[:200]
