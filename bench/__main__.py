@@ -1,0 +1,52 @@
+"""`python -m bench [--only imports|dynamo] [--sizes 1000,20000] [--runs 7]`: every benchmark, tables, results."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from bench.common import ROOT, write
+
+
+def _sizes(text: str) -> list[int]:
+    sizes = sorted({int(part) for part in text.split(",") if part.strip()})
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("sizes are positive integers, comma separated")
+    return sizes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", choices=["imports", "dynamo"], help="run one benchmark")
+    parser.add_argument("--sizes", type=_sizes, default=[1000, 20000], help="cases in the service (dynamo)")
+    parser.add_argument("--runs", type=int, default=7, help="fresh interpreters per import measurement")
+    args = parser.parse_args(argv)
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+
+    started = time.perf_counter()
+    failed = False
+    if args.only in (None, "imports"):
+        from bench import imports
+
+        path = write("imports", imports.run(runs=args.runs))
+        print(f"-> {path.relative_to(ROOT)}")
+    if args.only in (None, "dynamo"):
+        from bench import dynamo
+
+        result = dynamo.run(sizes=args.sizes)
+        path = write("dynamodb", result)
+        print(f"-> {path.relative_to(ROOT)}")
+        if result["scans"]:
+            print(f"FAILED: {result['scans']} Scan request(s) on request paths", file=sys.stderr)
+            failed = True
+        if result["problems"]:
+            print(f"FAILED: {len(result['problems'])} problem(s), listed above", file=sys.stderr)
+            failed = True
+    print(f"\nbench finished in {time.perf_counter() - started:.0f} s")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
