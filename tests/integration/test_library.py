@@ -338,6 +338,23 @@ def test_doc4_redelivered_event_changes_nothing(world, api, s3):
     assert actions(form["docId"]).count("document.uploaded") == 1
 
 
+def test_doc4_a_form_used_again_never_changes_what_readers_get(world, api, s3):
+    """A presigned POST stays valid for minutes: a second upload with it, after the first was confirmed or
+    refused, is removed and the confirmed version is untouched."""
+    admin = world.community.admin
+    doc = add(api, s3, admin)
+    assert arrive(s3, doc, b"%PDF-1.4 sneaky second upload of the same size....") == {"batchItemFailures": []}
+    versions = s3.list_object_versions(Bucket=settings.library_bucket, Prefix=key_of(doc))["Versions"]
+    assert len(versions) == 1
+    assert fetch(s3, api.get(f"/library/{doc['docId']}", admin).json()["downloadUrl"]) == PDF
+
+    refused = api.post("/library", admin, declare(size=5)).json()
+    arrive(s3, refused, b"123456")
+    arrive(s3, refused, b"12345", content_type="application/pdf")  # right size now, but that form was refused
+    assert s3.list_object_versions(Bucket=settings.library_bucket, Prefix=key_of(refused)).get("Versions", []) == []
+    assert refused["docId"] not in [i["docId"] for i in listed(api, admin)]
+
+
 def test_doc4_object_nobody_asked_for_is_removed(world, api, s3):
     key = "library/community/01JDNOBODY0000000000000000/01JDNOBODY0000000000000001"
     put = s3.put_object(Bucket=settings.library_bucket, Key=key, Body=b"junk", ContentType="application/pdf")

@@ -175,11 +175,18 @@ def confirm(key: str, version_id: str | None) -> str:
         return "ignored"
     service_id, doc_id, upload_id = parsed
     up = store.upload(service_id, doc_id, upload_id)
-    if up is None or up.status != "pending":
-        if up is None and store.version(service_id, doc_id, upload_id) is None:
+    if up is None:
+        confirmed = store.version(service_id, doc_id, upload_id)
+        if confirmed is None:
             # No upload was ever allowed for this key (or it was cleaned up long ago): nothing may stay.
             files.remove(key, version_id)
             logger.warning("library object without an upload removed", extra={"docId": doc_id, "uploadId": upload_id})
+        elif version_id and confirmed.object_version and version_id != confirmed.object_version:
+            # The same form used again while still valid: the confirmed version stays what readers get.
+            files.remove(key, version_id)
+        return "ignored"  # otherwise a redelivery of the event that confirmed it
+    if up.status != "pending":
+        files.remove(key, version_id)  # already refused: a redelivery (a no-op) or the refused form used again
         return "ignored"
     found = files.stored(key, version_id)
     if found is None:
