@@ -1,5 +1,5 @@
 """The library bucket: presigned uploads and downloads, and what S3 holds. Only the documents function imports
-this module, so boto3's S3 client stays off every other function's cold start."""
+this module, and boto3 is loaded on the first S3 call, so it stays off every other cold start."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from casework.config import settings
@@ -30,6 +28,9 @@ def _bucket() -> str:
 
 @lru_cache(maxsize=4)
 def _client(endpoint: str | None) -> Any:
+    import boto3  # here, not at import: the listing and deletes never need S3
+    from botocore.config import Config
+
     # SigV4 always; path-style only against a local endpoint (moto), where virtual hosts don't resolve.
     style = "path" if endpoint else "virtual"
     return boto3.client("s3", region_name=settings.region,
