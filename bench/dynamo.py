@@ -312,6 +312,7 @@ def seed(size: int) -> World:
             case = records.new_case(person, case_id=ids.ulid(), case_number=number, case_type="ls-cmi",
                                     opened_at=now)
             case.version = 1
+            case.multiple_cases = (number - 1) % people_count < size - people_count  # a tenth hold two
             if number % 10 == 9:
                 case.status, case.closed_at = "closed", now
             if number % 3 != 0:

@@ -592,3 +592,19 @@ def test_read_only_users_cannot_record_people_or_open_cases(world, api):
         assert_problem(api.post("/cases", reader, {"urn": "URN-RO", "caseType": "ls-cmi"}), 403)
     assert_problem(api.get("/people/URN-RO-NEW", world.community.leader), 404)
     assert len(api.get("/people/URN-RO", world.community.leader).json()["cases"]) == 1
+
+
+def test_every_row_of_a_person_with_two_cases_shows_multiple_cases(world, api):
+    # given a person with one case, then a second case opened for them
+    leader = world.community.leader
+    first = open_case(api, leader, urn="URN-M2", surname="Twice")
+    assert first["multipleCases"] is False
+    second = api.post("/cases", leader, {"urn": "URN-M2", "caseType": "ls-cmi"}).json()
+    # then both cases say so, read alone or as rows of the system cases table, and a third keeps it
+    assert second["multipleCases"] is True
+    assert api.get(f"/cases/{first['caseId']}", leader).json()["multipleCases"] is True
+    third = api.post("/cases", leader, {"urn": "URN-M2", "caseType": "ls-cmi"}).json()
+    rows = {c["caseId"]: c for c in api.get("/cases", world.community.reader).json()["items"]}
+    assert all(rows[c["caseId"]]["multipleCases"] for c in (first, second, third))
+    other = open_case(api, leader, urn="URN-M3", surname="Once")
+    assert rows.get(other["caseId"], other)["multipleCases"] is False

@@ -68,6 +68,10 @@ def open_case(caller: Caller, body: CaseIn) -> CaseOut:
     changes.create(case)
     changes.create(records.case_ref(case))
     changes.update(person, records.count_case(), versioned=False)
+    if int(person.case_count or 0) == 1:  # the person's first case now has company: flag it too
+        first = records.first_case(person)
+        if first is not None:
+            changes.update(first, records.mark_multiple(), versioned=False)
     changes.create(audit.entry(
         audit.case_entity(case.case_id), service_id=caller.service_id, action="case.opened",
         actor_id=caller.user_id, after={"caseNumber": number, "urn": case.urn, "caseType": case.case_type},
@@ -77,7 +81,7 @@ def open_case(caller: Caller, body: CaseIn) -> CaseOut:
     except WriteConflict:
         raise Conflict("The person changed while the case was being opened; try again.") from None
     count("CaseOpened")
-    return views.case_out(case, multiple_cases=int(person.case_count or 0) + 1 > 1)
+    return views.case_out(case)
 
 
 def load(caller: Caller, case_id: str) -> CaseItem:
@@ -100,11 +104,8 @@ def out(caller: Caller, case: CaseItem) -> CaseOut:
 
 
 def rows(caller: Caller, cases: list[CaseItem]) -> list[CaseOut]:
-    """Cases as table rows, each showing whether its person has more than one case (one BatchGetItem)."""
-    people = records.people(caller.service_id, {c.urn for c in cases})
-    return [
-        views.case_out(c, multiple_cases=int(getattr(people.get(c.urn), "case_count", 1) or 1) > 1) for c in cases
-    ]
+    """Cases as table rows; each says whether its person has more than one case (kept on the case)."""
+    return [views.case_out(c) for c in cases]
 
 
 def page_of(caller: Caller, page: StorePage[CaseItem]) -> Page[CaseOut]:

@@ -9,7 +9,7 @@ from casework.schemas.work import AuditEntryOut, TaskOut
 from casework.store.models import AuditItem, CaseItem, PersonItem, TaskItem, UserItem
 
 
-def case_out(case: CaseItem, *, multiple_cases: bool) -> CaseOut:
+def case_out(case: CaseItem, *, multiple_cases: bool | None = None) -> CaseOut:
     return CaseOut(
         case_id=case.case_id,
         case_number=int(case.case_number),
@@ -23,7 +23,7 @@ def case_out(case: CaseItem, *, multiple_cases: bool) -> CaseOut:
         destruction_date=case.destruction_date,
         opened_at=case.opened_at,
         closed_at=case.closed_at,
-        multiple_cases=multiple_cases,
+        multiple_cases=bool(case.multiple_cases) if multiple_cases is None else multiple_cases,
         version=int(case.version or 0),
     )
 

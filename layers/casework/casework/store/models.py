@@ -229,6 +229,7 @@ class CaseItem(RecordItem, discriminator="case"):
     assignment_task_id = UnicodeAttribute(attr_name="assignmentTaskId", null=True)
     risk_need_level = UnicodeAttribute(attr_name="riskNeedLevel", null=True)
     destruction_date = UnicodeAttribute(attr_name="destructionDate", null=True)
+    multiple_cases = BooleanAttribute(attr_name="multipleCases", default=False)
     opened_at = UnicodeAttribute(attr_name="openedAt")
     closed_at = UnicodeAttribute(attr_name="closedAt", null=True)
     version = VersionAttribute()

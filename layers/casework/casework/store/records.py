@@ -66,17 +66,6 @@ def person_with_cases(service_id: str, urn: str) -> tuple[PersonItem | None, lis
     return found, cases
 
 
-def people(service_id: str, urns: set[str]) -> dict[str, PersonItem]:
-    """Several people of a service in one BatchGetItem (at most 100)."""
-    if not urns:
-        return {}
-    return {
-        item.urn: item
-        for item in RecordItem.batch_get([(_person_pk(service_id, u), "PERSON") for u in urns])
-        if isinstance(item, PersonItem)
-    }
-
-
 def new_person(service_id: str, urn: str, *, forename: str, surname: str, date_of_birth: str,
                chs_number: str | None, created_at: str) -> PersonItem:
     return PersonItem(
@@ -94,8 +83,20 @@ def new_case(person: PersonItem, *, case_id: str, case_number: int, case_type: s
         person.pk, _case_sk(case_number), service_id=person.service_id, case_id=case_id,
         case_number=case_number, urn=person.urn, forename=person.forename, surname=person.surname,
         case_type=case_type, status="open", assigned_to=None, opened_at=opened_at,
+        multiple_cases=int(person.case_count or 0) >= 1,
     )
     return refresh_index_keys(case)
+
+
+def first_case(person: PersonItem) -> CaseItem | None:
+    """The person's oldest case: the first `CASE#` key of the partition (its records sort after it)."""
+    return next(iter(CaseItem.query(person.pk, CaseItem.sk.startswith("CASE#"), limit=1, consistent_read=True)),
+                None)
+
+
+def mark_multiple():  # type: ignore[no-untyped-def]
+    """The update that flags a case as one of several of its person's."""
+    return [CaseItem.multiple_cases.set(True)]
 
 
 def case_ref(case: CaseItem) -> CaseRefItem:
