@@ -14,8 +14,6 @@ from casework.schemas.work import TaskOut
 
 app = api.resolver()
 
-Limit = Annotated[int, Query(ge=1, le=200, description="Page size (default 50, at most 200).")]
-Next = Annotated[str | None, Query(alias="next", max_length=2048, description="Token from the previous page.")]
 Status = Annotated[Literal["open", "closed", "all"], Query()]
 Sort = Annotated[Literal["surname", "caseNumber"], Query()]
 
@@ -27,7 +25,7 @@ def assign(caseId: Annotated[str, Path(min_length=1, max_length=64)], body: Assi
 
 
 @app.get("/cases/unassigned", tags=["Assignment"])
-def unassigned(sort: Sort = "surname", limit: Limit = 50, next_token: Next = None) -> Page[CaseOut]:
+def unassigned(sort: Sort = "surname", limit: api.Limit = 50, next_token: api.Next = None) -> Page[CaseOut]:
     return assignment.unassigned_table(api.caller(app), sort=sort, limit=limit, next_token=next_token)
 
 
@@ -36,24 +34,24 @@ def caseload(
     userId: Annotated[str, Path(min_length=1, max_length=64)],
     status: Status = "open",
     sort: Sort = "surname",
-    limit: Limit = 50,
-    next_token: Next = None,
+    limit: api.Limit = 50,
+    next_token: api.Next = None,
 ) -> Page[CaseOut]:
     return assignment.caseload(api.caller(app), userId, status=status, sort=sort, limit=limit,
                                next_token=next_token)
 
 
 @app.get("/me/caseload", tags=["Assignment"])
-def my_caseload(status: Status = "open", sort: Sort = "surname", limit: Limit = 50,
-                next_token: Next = None) -> Page[CaseOut]:
+def my_caseload(status: Status = "open", sort: Sort = "surname", limit: api.Limit = 50,
+                next_token: api.Next = None) -> Page[CaseOut]:
     caller = api.caller(app)
     return assignment.caseload(caller, caller.user_id, status=status, sort=sort, limit=limit,
                                next_token=next_token)
 
 
 @app.get("/me/worktray", tags=["Worktray"])
-def my_worktray(status: Annotated[Literal["open", "all"], Query()] = "open", limit: Limit = 50,
-                next_token: Next = None) -> Page[TaskOut]:
+def my_worktray(status: Annotated[Literal["open", "all"], Query()] = "open", limit: api.Limit = 50,
+                next_token: api.Next = None) -> Page[TaskOut]:
     return worktray.worktray(api.caller(app), status=status, limit=limit, next_token=next_token)
 
 

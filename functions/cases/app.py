@@ -15,8 +15,6 @@ from casework.schemas.work import AuditEntryOut
 
 app = api.resolver()
 
-Limit = Annotated[int, Query(ge=1, le=200, description="Page size (default 50, at most 200).")]
-Next = Annotated[str | None, Query(alias="next", max_length=2048, description="Token from the previous page.")]
 CaseId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
@@ -52,8 +50,8 @@ def cases_table(
     status: Annotated[Literal["open", "closed", "all"], Query()] = "open",
     assigned_to: Annotated[str | None, Query(alias="assignedTo", max_length=64)] = None,
     sort: Annotated[Literal["surname", "caseNumber"], Query()] = "surname",
-    limit: Limit = 50,
-    next_token: Next = None,
+    limit: api.Limit = 50,
+    next_token: api.Next = None,
 ) -> Page[CaseOut]:
     return cases.cases_table(api.caller(app), status=status, assigned_to=assigned_to, sort=sort, limit=limit,
                              next_token=next_token)
@@ -66,7 +64,7 @@ def case(caseId: CaseId) -> Response[CaseOut]:
 
 
 @app.get("/cases/<caseId>/audit", tags=["Cases"])
-def case_audit(caseId: CaseId, limit: Limit = 50, next_token: Next = None) -> Page[AuditEntryOut]:
+def case_audit(caseId: CaseId, limit: api.Limit = 50, next_token: api.Next = None) -> Page[AuditEntryOut]:
     return cases.audit_trail(api.caller(app), caseId, limit, next_token)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from casework import api, library
 from casework.schemas.common import Page
@@ -13,13 +13,11 @@ from casework.schemas.library import DocumentIn, DocumentOut, UploadOut, Version
 
 app = api.resolver()
 
-Limit = Annotated[int, Query(ge=1, le=200, description="Page size (default 50, at most 200).")]
-Next = Annotated[str | None, Query(alias="next", max_length=2048, description="Token from the previous page.")]
 DocId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @app.get("/library", tags=["Library"])
-def listing(limit: Limit = 50, next_token: Next = None) -> Page[DocumentOut]:
+def listing(limit: api.Limit = 50, next_token: api.Next = None) -> Page[DocumentOut]:
     return library.listing(api.caller(app), limit, next_token)
 
 
@@ -46,7 +44,7 @@ def delete(docId: DocId) -> Response[None]:
 
 
 @app.get("/library/<docId>/versions", tags=["Library"])
-def versions(docId: DocId, limit: Limit = 50, next_token: Next = None) -> Page[VersionOut]:
+def versions(docId: DocId, limit: api.Limit = 50, next_token: api.Next = None) -> Page[VersionOut]:
     return library.versions(api.caller(app), docId, limit, next_token)
 
 

@@ -6,10 +6,11 @@ import base64
 import binascii
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel
 
@@ -19,6 +20,10 @@ from casework.errors import BadRequest, CaseworkError, NotFound, Unauthorized
 from casework.observability import Handler, logger, metrics, traced
 
 T = TypeVar("T", bound=BaseModel)
+
+# The paging parameters every list route takes (DESIGN: limit default 50, at most 200; opaque next).
+Limit = Annotated[int, Query(ge=1, le=200, description="Page size (default 50, at most 200).")]
+Next = Annotated[str | None, Query(alias="next", max_length=2048, description="Token from the previous page.")]
 PROBLEM = "application/problem+json"
 _TYPE_BASE = "https://casework.invalid/problems/"
 
