@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -42,8 +43,6 @@ def invoke(method: str, path: str, *, query: str = "", headers: dict[str, str] |
 
 
 def _answer(result: dict[str, Any]) -> Answer:
-    import base64
-
     headers = {k.lower(): str(v) for k, v in (result.get("headers") or {}).items()}
     for key, values in (result.get("multiValueHeaders") or {}).items():
         headers[key.lower()] = ", ".join(values)

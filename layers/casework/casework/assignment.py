@@ -21,18 +21,16 @@ def assign(caller: Caller, case_id: str, body: AssignmentIn, if_match: int | Non
     require(caller, Right.CASE_ASSIGN)
     case = cases.load(caller, case_id)
     if if_match is not None and if_match != int(case.version):
-        raise Conflict("The case changed since you read it.", current=cases.out(caller, case).model_dump(
-            mode="json", by_alias=True))
+        raise Conflict("The case changed since you read it.", current=cases.state(case))
     if case.status != "open":
-        raise Conflict("Only an open case can be assigned.", current=cases.out(caller, case).model_dump(
-            mode="json", by_alias=True))
+        raise Conflict("Only an open case can be assigned.", current=cases.state(case))
 
     previous_id, new_id = case.assigned_to, body.user_id
     people = directory_store.users({u for u in (previous_id, new_id) if u})
     previous = views.user_ref(people[previous_id]) if previous_id in people else _unknown(previous_id)
     if new_id == previous_id:
         return AssignmentOut(case_id=case.case_id, previous=previous, current=previous, changed=False,
-                             case=cases.out(caller, case))
+                             case=views.case_out(case))
     worker = people.get(new_id) if new_id else None
     if new_id:
         _check_assignable(caller, new_id, worker)
@@ -61,10 +59,11 @@ def assign(caller: Caller, case_id: str, body: AssignmentIn, if_match: int | Non
     try:
         changes.commit()
     except WriteConflict:
-        raise Conflict("Someone else changed the case first.", current=cases.current_state(caller, case_id)) from None
+        now_case = cases.load(caller, case_id)
+        raise Conflict("Someone else changed the case first.", current=cases.state(now_case)) from None
     count("CaseAssigned" if new_id else "CaseUnassigned")
     return AssignmentOut(case_id=case.case_id, previous=previous, current=views.user_ref(worker) if worker else None,
-                         changed=True, case=cases.out(caller, case))
+                         changed=True, case=views.case_out(case))
 
 
 def _unknown(user_id: str | None) -> UserRef | None:
@@ -86,7 +85,7 @@ def unassigned_table(caller: Caller, *, sort: records.SortBy, limit: int, next_t
     """ASG-2: the service's open cases with no worker, sorted by surname."""
     require(caller, Right.CASE_READ)
     page = records.held_by(caller.service_id, None, status="open", sort=sort, limit=limit, token=next_token)
-    return cases.page_of(caller, page)
+    return cases.page_of(page)
 
 
 def caseload(caller: Caller, user_id: str, *, status: records.Status, sort: records.SortBy, limit: int,
@@ -100,4 +99,4 @@ def caseload(caller: Caller, user_id: str, *, status: records.Status, sort: reco
     else:
         require(caller, Right.CASE_READ)
     page = records.held_by(caller.service_id, user_id, status=status, sort=sort, limit=limit, token=next_token)
-    return cases.page_of(caller, page)
+    return cases.page_of(page)

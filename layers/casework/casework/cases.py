@@ -95,21 +95,11 @@ def load(caller: Caller, case_id: str) -> CaseItem:
 
 
 def case(caller: Caller, case_id: str) -> CaseOut:
-    found = load(caller, case_id)
-    return out(caller, found)
+    return views.case_out(load(caller, case_id))
 
 
-def out(caller: Caller, case: CaseItem) -> CaseOut:
-    return rows(caller, [case])[0]
-
-
-def rows(caller: Caller, cases: list[CaseItem]) -> list[CaseOut]:
-    """Cases as table rows; each says whether its person has more than one case (kept on the case)."""
-    return [views.case_out(c) for c in cases]
-
-
-def page_of(caller: Caller, page: StorePage[CaseItem]) -> Page[CaseOut]:
-    return Page[CaseOut](items=rows(caller, page.items), next=page.next)
+def page_of(page: StorePage[CaseItem]) -> Page[CaseOut]:
+    return Page[CaseOut](items=[views.case_out(c) for c in page.items], next=page.next)
 
 
 def cases_table(caller: Caller, *, status: records.Status, assigned_to: str | None, sort: records.SortBy,
@@ -121,7 +111,7 @@ def cases_table(caller: Caller, *, status: records.Status, assigned_to: str | No
                                token=next_token)
     else:
         page = records.cases_table(caller.service_id, status=status, sort=sort, limit=limit, token=next_token)
-    return page_of(caller, page)
+    return page_of(page)
 
 
 def audit_trail(caller: Caller, case_id: str, limit: int, next_token: str | None) -> Page[AuditEntryOut]:
@@ -131,6 +121,6 @@ def audit_trail(caller: Caller, case_id: str, limit: int, next_token: str | None
     return Page[AuditEntryOut](items=[views.audit_out(e) for e in page.items], next=page.next)
 
 
-def current_state(caller: Caller, case_id: str) -> dict[str, object]:
-    """The case as it is now, for a 409 answer."""
-    return out(caller, load(caller, case_id)).model_dump(mode="json", by_alias=True)
+def state(case: CaseItem) -> dict[str, object]:
+    """A case as a 409 answer carries it."""
+    return views.case_out(case).model_dump(mode="json", by_alias=True)

@@ -89,16 +89,11 @@ def add(caller: Caller, body: DocumentIn) -> UploadOut:
     """A new document: pending, with a presigned POST for exactly the declared file (DOC-2, DOC-4)."""
     require(caller, Right.LIBRARY_WRITE)
     file_name = _checked(body)
-    doc_id, upload_id = ids.ulid(), ids.ulid()
-    now = clock.now()
-    until = now + timedelta(seconds=settings.pending_upload_seconds)
-    expiration = int(until.timestamp()) + 86400  # clean-up a day after: reads never rely on it
-    up = store.new_upload(caller.service_id, doc_id, upload_id, title=body.title, file_name=file_name,
-                          content_type=body.content_type, size=body.size, requested_by=caller.user_id,
-                          requested_at=clock.iso(now), expires_at=clock.iso(until), expiration=expiration)
-    doc = store.new_document(caller.service_id, doc_id, upload_id, title=body.title, file_name=file_name,
+    up = _new_upload(caller, ids.ulid(), body, file_name)
+    doc = store.new_document(caller.service_id, up.doc_id, up.upload_id, title=body.title, file_name=file_name,
                              content_type=body.content_type, size=body.size, uploaded_by=caller.user_id,
-                             uploaded_at=clock.iso(now), pending_until=clock.iso(until), expiration=expiration)
+                             uploaded_at=up.requested_at, pending_until=up.expires_at, expiration=up.expiration)
+    doc_id = up.doc_id
     changes = Changes()
     changes.create(doc)
     changes.create(up)
@@ -114,14 +109,7 @@ def replace(caller: Caller, doc_id: str, body: DocumentIn) -> UploadOut:
     doc = _load(caller, Right.LIBRARY_WRITE, doc_id)
     if doc.status != "available":
         raise Conflict("The document's first upload has not been confirmed yet; upload it, or add it again.")
-    file_name = _checked(body)
-    upload_id = ids.ulid()
-    now = clock.now()
-    until = now + timedelta(seconds=settings.pending_upload_seconds)
-    up = store.new_upload(caller.service_id, doc.doc_id, upload_id, title=body.title, file_name=file_name,
-                          content_type=body.content_type, size=body.size, requested_by=caller.user_id,
-                          requested_at=clock.iso(now), expires_at=clock.iso(until),
-                          expiration=int(until.timestamp()) + 86400)
+    up = _new_upload(caller, doc.doc_id, body, _checked(body))
     changes = Changes()
     changes.create(up)
     changes.create(audit.entry(entity(doc.doc_id), service_id=caller.service_id, action="document.replace-requested",
@@ -294,6 +282,16 @@ def _checked(body: DocumentIn) -> str:
                        errors=[{"field": "size", "message": f"at most {settings.max_document_bytes} bytes"}],
                        maxBytes=settings.max_document_bytes)
     return file_name
+
+
+def _new_upload(caller: Caller, doc_id: str, body: DocumentIn, file_name: str) -> UploadItem:
+    """An upload allowed for `pending_upload_seconds`; its TTL cleans it up a day later (reads never rely on it)."""
+    now = clock.now()
+    until = now + timedelta(seconds=settings.pending_upload_seconds)
+    return store.new_upload(caller.service_id, doc_id, ids.ulid(), title=body.title, file_name=file_name,
+                            content_type=body.content_type, size=body.size, requested_by=caller.user_id,
+                            requested_at=clock.iso(now), expires_at=clock.iso(until),
+                            expiration=int(until.timestamp()) + 86400)
 
 
 def _declared(up: UploadItem) -> dict[str, object]:

@@ -25,13 +25,6 @@ def user(user_id: str) -> UserItem | None:
         return None
 
 
-def service(service_id: str) -> ServiceItem | None:
-    try:
-        return ServiceItem.get(_service_pk(service_id), _PROFILE, consistent_read=True)
-    except DoesNotExist:
-        return None
-
-
 def group(service_id: str, group_id: str) -> GroupItem | None:
     try:
         return GroupItem.get(_service_pk(service_id), f"GROUP#{group_id}", consistent_read=True)

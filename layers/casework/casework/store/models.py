@@ -175,11 +175,7 @@ class PersonItem(RecordItem, discriminator="person"):
     version = VersionAttribute()
 
 
-class _CaseIndex(GlobalSecondaryIndex["CaseItem"]):
-    pass
-
-
-class CasesBySurname(_CaseIndex):
+class CasesBySurname(GlobalSecondaryIndex["CaseItem"]):
     class Meta:
         index_name = "CasesBySurname"
         projection = AllProjection()
@@ -188,7 +184,7 @@ class CasesBySurname(_CaseIndex):
     surname_key = UnicodeAttribute(attr_name="surnameKey", range_key=True)
 
 
-class CasesByNumber(_CaseIndex):
+class CasesByNumber(GlobalSecondaryIndex["CaseItem"]):
     class Meta:
         index_name = "CasesByNumber"
         projection = AllProjection()
@@ -197,7 +193,7 @@ class CasesByNumber(_CaseIndex):
     number_key = UnicodeAttribute(attr_name="numberKey", range_key=True)
 
 
-class HolderBySurname(_CaseIndex):
+class HolderBySurname(GlobalSecondaryIndex["CaseItem"]):
     """Cases by who holds them: a worker's caseload, or the service's unassigned cases."""
 
     class Meta:
@@ -208,7 +204,7 @@ class HolderBySurname(_CaseIndex):
     surname_key = UnicodeAttribute(attr_name="surnameKey", range_key=True)
 
 
-class HolderByNumber(_CaseIndex):
+class HolderByNumber(GlobalSecondaryIndex["CaseItem"]):
     class Meta:
         index_name = "HolderByNumber"
         projection = AllProjection()

@@ -6,7 +6,7 @@ import base64
 import binascii
 import heapq
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -130,6 +130,3 @@ def merged_page(
             next_state[name] = state[name]
     return Page([item for _, _, item in chosen], encode(next_state) if next_state else None)
 
-
-def first(items: Iterable[T]) -> T | None:
-    return next(iter(items), None)

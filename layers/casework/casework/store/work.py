@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
 from casework.store.models import TaskItem
@@ -22,13 +21,6 @@ def new_task(*, task_id: str, user_id: str, service_id: str, kind: str, subject:
         task_kind=kind, subject=subject, case_id=case_id, due_date=due_date, created_at=created_at,
         open_for=user_id, open_sort=f"{due_date or _NO_DUE_DATE}#{task_id}",
     )
-
-
-def task(user_id: str, task_id: str) -> TaskItem | None:
-    try:
-        return TaskItem.get(_user_pk(user_id), f"TASK#{task_id}", consistent_read=True)
-    except DoesNotExist:
-        return None
 
 
 def task_key(user_id: str, task_id: str) -> TaskItem:
