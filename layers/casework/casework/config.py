@@ -28,6 +28,13 @@ class Settings(BaseModel):
     download_url_seconds: int = Field(default=300, ge=30, le=3600)
     # A pending upload outlives its presigned POST, so a slow upload that started in time still lands.
     pending_upload_seconds: int = Field(default=3600, ge=60)
+    # Transfer (only the transfer function is given these buckets).
+    exports_bucket: str = ""
+    imports_bucket: str = ""
+    inbound_bucket: str = ""
+    max_transfer_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    mail_from: str = "casework@example.org"
+    inbound_domain: str = ""
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -48,6 +55,12 @@ def load() -> Settings:
             "stage": _env("STAGE", "dev"),
             "library_bucket": _env("LIBRARY_BUCKET", ""),
             "max_document_bytes": _env("MAX_DOCUMENT_BYTES", str(25 * 1024 * 1024)),
+            "exports_bucket": _env("EXPORTS_BUCKET", ""),
+            "imports_bucket": _env("IMPORTS_BUCKET", ""),
+            "inbound_bucket": _env("INBOUND_BUCKET", ""),
+            "max_transfer_bytes": _env("MAX_TRANSFER_BYTES", str(10 * 1024 * 1024)),
+            "mail_from": _env("MAIL_FROM", "casework@example.org"),
+            "inbound_domain": _env("INBOUND_DOMAIN", ""),
         }
     )
 

@@ -90,3 +90,17 @@ def new_user(user_id: str, *, service_id: str, forename: str, surname: str, emai
         surname=surname, email=email, group_id=group_id, supervisor_id=supervisor_id, locked=False,
         users_of=service_id, user_sort=f"{surname.casefold()}#{forename.casefold()}#{user_id}",
     )
+
+
+def service(service_id: str) -> ServiceItem | None:
+    try:
+        return ServiceItem.get(_service_pk(service_id), _PROFILE, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def reserve_case_numbers(service_id: str, how_many: int) -> int:
+    """A block of consecutive case numbers from the service's counter (one atomic update); the first of them."""
+    counter = CounterItem(_service_pk(service_id), "COUNTER#CASE")
+    counter.update(actions=[CounterItem.value.add(how_many)])
+    return int(counter.value) - how_many + 1

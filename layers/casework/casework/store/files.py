@@ -1,5 +1,6 @@
-"""The library bucket: presigned uploads and downloads, and what S3 holds. Only the documents function imports
-this module, and boto3 is loaded on the first S3 call, so it stays off every other cold start."""
+"""S3: presigned uploads and downloads, and what a bucket holds. Only the functions given a bucket (documents,
+transfer) import this module, and boto3 is loaded on the first S3 call, so it stays off other cold starts.
+Every call names its bucket; by default the library's."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ class StoredObject:
     version_id: str | None
 
 
-def _bucket() -> str:
+def _bucket(bucket: str | None = None) -> str:
+    if bucket:
+        return bucket
     if not settings.library_bucket:
         raise RuntimeError("LIBRARY_BUCKET is not set: the document library has no bucket in this function")
     return settings.library_bucket
@@ -41,18 +44,20 @@ def client() -> Any:
     return _client(os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("AWS_ENDPOINT_URL_S3"))
 
 
-def upload_form(key: str, *, content_type: str, size: int, expires_in: int) -> dict[str, Any]:
+def upload_form(key: str, *, content_type: str, size: int, expires_in: int,
+                bucket: str | None = None) -> dict[str, Any]:
     """A presigned POST whose policy admits exactly the declared size and content type for this key."""
     return client().generate_presigned_post(  # type: ignore[no-any-return]
-        Bucket=_bucket(), Key=key, Fields={"Content-Type": content_type},
+        Bucket=_bucket(bucket), Key=key, Fields={"Content-Type": content_type},
         Conditions=[{"Content-Type": content_type}, ["content-length-range", size, size]],
         ExpiresIn=expires_in,
     )
 
 
-def download_url(key: str, version_id: str | None, *, file_name: str, content_type: str, expires_in: int) -> str:
+def download_url(key: str, version_id: str | None, *, file_name: str, content_type: str, expires_in: int,
+                 bucket: str | None = None) -> str:
     params: dict[str, Any] = {
-        "Bucket": _bucket(), "Key": key, "ResponseContentType": content_type,
+        "Bucket": _bucket(bucket), "Key": key, "ResponseContentType": content_type,
         "ResponseContentDisposition": _attachment(file_name),
     }
     if version_id:
@@ -67,9 +72,9 @@ def _attachment(file_name: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file_name)}"
 
 
-def stored(key: str, version_id: str | None = None) -> StoredObject | None:
+def stored(key: str, version_id: str | None = None, *, bucket: str | None = None) -> StoredObject | None:
     """What S3 really holds at this key (the given version, else the latest); None when nothing is there."""
-    kwargs: dict[str, Any] = {"Bucket": _bucket(), "Key": key}
+    kwargs: dict[str, Any] = {"Bucket": _bucket(bucket), "Key": key}
     if version_id:
         kwargs["VersionId"] = version_id
     try:
@@ -87,3 +92,19 @@ def remove(key: str, version_id: str | None) -> None:
     if version_id:
         kwargs["VersionId"] = version_id
     client().delete_object(**kwargs)
+
+
+def put(key: str, body: bytes, *, content_type: str, bucket: str) -> None:
+    client().put_object(Bucket=_bucket(bucket), Key=key, Body=body, ContentType=content_type)
+
+
+def read(key: str, *, bucket: str, max_bytes: int) -> bytes | None:
+    """An object's bytes, at most `max_bytes + 1` of them (so an oversize object is seen without reading it all);
+    None when nothing is there."""
+    try:
+        answer = client().get_object(Bucket=_bucket(bucket), Key=key, Range=f"bytes=0-{max_bytes}")
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound", "InvalidRange"):
+            return None
+        raise
+    return answer["Body"].read()  # type: ignore[no-any-return]

@@ -172,6 +172,12 @@ class PersonItem(RecordItem, discriminator="person"):
     chs_number = UnicodeAttribute(attr_name="chsNumber", null=True)
     case_count = NumberAttribute(attr_name="caseCount", default=0)
     created_at = UnicodeAttribute(attr_name="createdAt")
+    # Which generation of the person's records is current, and where it lives (`records_at` null: in this item's
+    # partition). An import stages a new generation in a partition of its own and switches both in one
+    # conditional write of this item.
+    generation = NumberAttribute(default=0)
+    records_at = UnicodeAttribute(attr_name="recordsAt", null=True)
+    digest = UnicodeAttribute(null=True)  # the transfer file the current generation came from, if any
     version = VersionAttribute()
 
 
@@ -229,10 +235,11 @@ class CaseItem(RecordItem, discriminator="case"):
     opened_at = UnicodeAttribute(attr_name="openedAt")
     closed_at = UnicodeAttribute(attr_name="closedAt", null=True)
     version = VersionAttribute()
-    service_status = UnicodeAttribute(attr_name="serviceStatus")
-    holder = UnicodeAttribute()
-    surname_key = UnicodeAttribute(attr_name="surnameKey")
-    number_key = UnicodeAttribute(attr_name="numberKey")
+    # Index keys, derived by records.refresh_index_keys; absent while an imported generation is only staged.
+    service_status = UnicodeAttribute(attr_name="serviceStatus", null=True)
+    holder = UnicodeAttribute(null=True)
+    surname_key = UnicodeAttribute(attr_name="surnameKey", null=True)
+    number_key = UnicodeAttribute(attr_name="numberKey", null=True)
     by_surname = CasesBySurname()
     by_number = CasesByNumber()
     holder_by_surname = HolderBySurname()
@@ -244,6 +251,7 @@ class CaseRefItem(RecordItem, discriminator="case-ref"):
 
     urn = UnicodeAttribute()
     case_number = NumberAttribute(attr_name="caseNumber")
+    partition = UnicodeAttribute(null=True)  # the case's partition when not the person's first (generation 0)
 
 
 # ---------------------------------------------------------------- Work: worktray tasks
@@ -293,3 +301,106 @@ class AuditItem(Model):
     before = JSONAttribute(null=True)
     after = JSONAttribute(null=True)
     reason = UnicodeAttribute(null=True)
+
+
+# ---------------------------------------------------------------- Directory: transfer partners of a service
+
+
+class DestinationItem(DirectoryItem, discriminator="destination"):
+    """Where the service may export to (TRN-1): a name and a secure e-mail address, kept by administrators."""
+
+    service_id = UnicodeAttribute(attr_name="serviceId")
+    destination_id = UnicodeAttribute(attr_name="destinationId")
+    name = UnicodeAttribute()
+    email = UnicodeAttribute()
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    created_by = UnicodeAttribute(attr_name="createdBy")
+
+
+class SenderItem(DirectoryItem, discriminator="import-sender"):
+    """An address whose e-mailed case files the service imports (TRN-6); mail from anyone else is quarantined."""
+
+    service_id = UnicodeAttribute(attr_name="serviceId")
+    email = UnicodeAttribute()
+    name = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    created_by = UnicodeAttribute(attr_name="createdBy")
+
+
+# ---------------------------------------------------------------- Jobs: exports and imports
+
+
+class JobsByService(GlobalSecondaryIndex["JobItem"]):
+    """A service's exports (`<service>#export`) and imports by status (`<service>#import#<status>`), newest last."""
+
+    class Meta:
+        index_name = "JobsByService"
+        projection = AllProjection()
+
+    jobs_of = UnicodeAttribute(attr_name="jobsOf", hash_key=True)
+    job_sort = UnicodeAttribute(attr_name="jobSort", range_key=True)
+
+
+class JobItem(Model):
+    Meta = _meta(settings.jobs_table)
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = DiscriminatorAttribute()
+    service_id = UnicodeAttribute(attr_name="serviceId")
+    jobs_of = UnicodeAttribute(attr_name="jobsOf")
+    job_sort = UnicodeAttribute(attr_name="jobSort")
+    by_service = JobsByService()
+
+
+class ExportItem(JobItem, discriminator="export"):
+    export_id = UnicodeAttribute(attr_name="exportId")
+    case_id = UnicodeAttribute(attr_name="caseId")
+    case_number = NumberAttribute(attr_name="caseNumber")
+    urn = UnicodeAttribute()
+    forename = UnicodeAttribute()
+    surname = UnicodeAttribute()
+    destination = JSONAttribute()  # the destination as it was when exported
+    deliver = UnicodeAttribute()
+    object_key = UnicodeAttribute(attr_name="objectKey")
+    records = NumberAttribute()
+    size = NumberAttribute()
+    digest = UnicodeAttribute()
+    emailed_to = UnicodeAttribute(attr_name="emailedTo", null=True)
+    exported_at = UnicodeAttribute(attr_name="exportedAt")
+    exported_by = UnicodeAttribute(attr_name="exportedBy")
+
+
+class ImportItem(JobItem, discriminator="import"):
+    """An import from an upload or an e-mail, from awaiting its file to imported (or rejected, quarantined...)."""
+
+    import_id = UnicodeAttribute(attr_name="importId")
+    status = UnicodeAttribute()
+    source = UnicodeAttribute()  # upload | email
+    file_name = UnicodeAttribute(attr_name="fileName", null=True)
+    size = NumberAttribute(null=True)
+    object_key = UnicodeAttribute(attr_name="objectKey", null=True)
+    reopen_latest_case = BooleanAttribute(attr_name="reopenLatestCase", default=False)
+    reasons = ListAttribute(of=UnicodeAttribute, default=list)
+    digest = UnicodeAttribute(null=True)
+    urn = UnicodeAttribute(null=True)
+    forename = UnicodeAttribute(null=True)
+    surname = UnicodeAttribute(null=True)
+    existing = JSONAttribute(null=True)
+    # once importing: the generation replaced (null: a new person) and the one written, the first case number
+    # reserved for the file's cases, and how far the all-or-nothing replace has got
+    replaces = NumberAttribute(null=True)
+    replaces_at = UnicodeAttribute(attr_name="replacesAt", null=True)
+    generation = NumberAttribute(null=True)
+    first_number = NumberAttribute(attr_name="firstNumber", null=True)
+    phase = UnicodeAttribute(null=True)  # staging | switched | done
+    done = NumberAttribute(default=0)
+    total = NumberAttribute(default=0)
+    case_ids = ListAttribute(attr_name="caseIds", of=UnicodeAttribute, default=list)
+    sender = UnicodeAttribute(null=True)
+    subject = UnicodeAttribute(null=True)
+    message_key = UnicodeAttribute(attr_name="messageKey", null=True)
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    created_by = UnicodeAttribute(attr_name="createdBy")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+    expiration = NumberAttribute(null=True)
+    version = VersionAttribute()

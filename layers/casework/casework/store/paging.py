@@ -102,6 +102,8 @@ def merged_page(
     sort_of: Callable[[T], str],
     limit: int,
     token: str | None,
+    *,
+    forward: bool = True,
 ) -> Page[T]:
     """One sorted page across several partitions (e.g. open and closed cases): a Query each."""
     state = decode(token) if token else {}
@@ -114,11 +116,13 @@ def merged_page(
         if token and name not in state:
             continue  # that partition was exhausted on an earlier page
         start_key = _checked_key(start, {hash_attr: hash_value}, index) if start else None
-        results = index.query(hash_value, limit=limit, page_size=limit, last_evaluated_key=start_key)
+        results = index.query(hash_value, limit=limit, page_size=limit, last_evaluated_key=start_key,
+                              scan_index_forward=forward)
         streams[name] = list(results)
         more[name] = results.last_evaluated_key is not None
         state[name] = start
-    merged = heapq.merge(*([(sort_of(i), name, i) for i in items] for name, items in streams.items()))
+    merged = heapq.merge(*([(sort_of(i), name, i) for i in items] for name, items in streams.items()),
+                         key=lambda entry: entry[:2], reverse=not forward)
     chosen = [entry for _, entry in zip(range(limit), merged, strict=False)]
     taken: dict[str, int] = {name: 0 for name in streams}
     for _, name, item in chosen:

@@ -23,7 +23,19 @@ def _person_pk(service_id: str, urn: str) -> str:
     return f"{service_id}#PERSON#{urn}"
 
 
-def _case_sk(case_number: int) -> str:
+def partition_pk(service_id: str, urn: str, records_at: str | None) -> str:
+    """Where a generation of a person's records lives: the first beside the person item, a later one (written by
+    an import that replaced the person) in a partition named after that import."""
+    base = _person_pk(service_id, urn)
+    return f"{base}#{records_at}" if records_at else base
+
+
+def partition(person: PersonItem) -> str:
+    """The partition holding the person's current records."""
+    return partition_pk(person.service_id, person.urn, person.records_at)
+
+
+def case_sk(case_number: int) -> str:
     return f"CASE#{case_number:010d}"
 
 
@@ -55,15 +67,24 @@ def person(service_id: str, urn: str) -> PersonItem | None:
 
 
 def person_with_cases(service_id: str, urn: str) -> tuple[PersonItem | None, list[CaseItem]]:
-    """The person and their cases, oldest first: one Query of the person's partition."""
+    """The person and their cases, oldest first: one Query of the person's partition (two once an import has
+    replaced the person: the person item, then the current generation's partition)."""
+    found, records = person_with_records(service_id, urn)
+    return found, [r for r in records if isinstance(r, CaseItem)]
+
+
+def person_with_records(service_id: str, urn: str) -> tuple[PersonItem | None, list[RecordItem]]:
+    """The person and every record of their current generation, in key order (a case before its records)."""
     found: PersonItem | None = None
-    cases: list[CaseItem] = []
+    records: list[RecordItem] = []
     for item in RecordItem.query(_person_pk(service_id, urn), consistent_read=True):
         if isinstance(item, PersonItem):
             found = item
-        elif isinstance(item, CaseItem):
-            cases.append(item)
-    return found, cases
+        else:
+            records.append(item)
+    if found is not None and found.records_at:
+        records = list(RecordItem.query(partition(found), consistent_read=True))
+    return found, records
 
 
 def new_person(service_id: str, urn: str, *, forename: str, surname: str, date_of_birth: str,
@@ -80,7 +101,7 @@ def new_person(service_id: str, urn: str, *, forename: str, surname: str, date_o
 
 def new_case(person: PersonItem, *, case_id: str, case_number: int, case_type: str, opened_at: str) -> CaseItem:
     case = CaseItem(
-        person.pk, _case_sk(case_number), service_id=person.service_id, case_id=case_id,
+        partition(person), case_sk(case_number), service_id=person.service_id, case_id=case_id,
         case_number=case_number, urn=person.urn, forename=person.forename, surname=person.surname,
         case_type=case_type, status="open", assigned_to=None, opened_at=opened_at,
         multiple_cases=int(person.case_count or 0) >= 1,
@@ -90,8 +111,8 @@ def new_case(person: PersonItem, *, case_id: str, case_number: int, case_type: s
 
 def first_case(person: PersonItem) -> CaseItem | None:
     """The person's oldest case: the first `CASE#` key of the partition (its records sort after it)."""
-    return next(iter(CaseItem.query(person.pk, CaseItem.sk.startswith("CASE#"), limit=1, consistent_read=True)),
-                None)
+    return next(iter(CaseItem.query(partition(person), CaseItem.sk.startswith("CASE#"), limit=1,
+                                    consistent_read=True)), None)
 
 
 def mark_multiple():  # type: ignore[no-untyped-def]
@@ -100,18 +121,31 @@ def mark_multiple():  # type: ignore[no-untyped-def]
 
 
 def case_ref(case: CaseItem) -> CaseRefItem:
+    base = _person_pk(case.service_id, case.urn)
     return CaseRefItem(f"CASE#{case.case_id}", "REF", service_id=case.service_id, urn=case.urn,
-                       case_number=case.case_number)
+                       case_number=case.case_number, partition=None if case.pk == base else case.pk)
 
 
 def find_case(case_id: str) -> CaseItem | None:
-    """A case by id: its reference, then the case itself, both strongly consistent."""
+    """A case by id: its reference, then the case and its person together, all strongly consistent. A case of a
+    generation that is not the person's current one (staged by an import, or replaced and awaiting clean-up) is
+    not found, so a reader sees the old person or the new one, never a mixture."""
     try:
         ref = CaseRefItem.get(f"CASE#{case_id}", "REF", consistent_read=True)
-        return CaseItem.get(_person_pk(ref.service_id, ref.urn), _case_sk(int(ref.case_number)),
-                            consistent_read=True)
     except DoesNotExist:
         return None
+    base = _person_pk(ref.service_id, ref.urn)
+    found: CaseItem | None = None
+    head: PersonItem | None = None
+    for item in RecordItem.batch_get([(ref.partition or base, case_sk(int(ref.case_number))), (base, "PERSON")],
+                                     consistent_read=True):
+        if isinstance(item, CaseItem):
+            found = item
+        elif isinstance(item, PersonItem):
+            head = item
+    if found is None or head is None or found.pk != partition(head) or found.case_id != case_id:
+        return None
+    return found
 
 
 def find_case_in(service_id: str, case_id: str) -> CaseItem | None:

@@ -45,3 +45,9 @@ def open_tasks(user_id: str, limit: int, token: str | None) -> Page[TaskItem]:
 def all_tasks(user_id: str, limit: int, token: str | None) -> Page[TaskItem]:
     """Every task, completed too, newest first."""
     return query_page(TaskItem, _user_pk(user_id), "pk", limit, token, forward=False)
+
+
+def complete(user_id: str, task_id: str, completed_at: str) -> None:
+    """Complete a task on its own (outside a transaction); completing it again keeps the first time."""
+    task_key(user_id, task_id).update(actions=completion_if_open(completed_at),
+                                      condition=TaskItem.pk.exists())

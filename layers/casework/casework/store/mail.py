@@ -1,0 +1,32 @@
+"""Outbound e-mail through SES (boto3 loaded on the first message, off every cold start)."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from functools import lru_cache
+from typing import Any
+
+from casework.config import settings
+
+
+@lru_cache(maxsize=1)
+def _client() -> Any:
+    import boto3
+
+    return boto3.client("ses", region_name=settings.region)
+
+
+def send(*, to: str, subject: str, text: str, attachment: tuple[str, bytes, str] | None = None) -> str:
+    """Send one message (with an optional attachment: file name, bytes, content type); the SES message id."""
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(text)
+    if attachment is not None:
+        name, data, content_type = attachment
+        main, sub = content_type.split("/", 1)
+        message.add_attachment(data, maintype=main, subtype=sub, filename=name)
+    answer = _client().send_raw_email(Source=settings.mail_from, Destinations=[to],
+                                      RawMessage={"Data": message.as_bytes()})
+    return str(answer["MessageId"])

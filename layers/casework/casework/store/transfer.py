@@ -1,0 +1,242 @@
+"""Transfer access patterns: destinations and allowed senders, export and import jobs, and a person's records
+turned into plain data (export) and back into items of another service (import), written in batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pynamodb.attributes import Attribute, JSONAttribute, ListAttribute, MapAttribute, VersionAttribute
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.models import Model
+
+from casework.store.models import (
+    CaseItem,
+    CaseRefItem,
+    DestinationItem,
+    ExportItem,
+    ImportItem,
+    JobItem,
+    PersonItem,
+    RecordItem,
+    SenderItem,
+)
+from casework.store.paging import Page, merged_page, query_page
+
+BATCH = 25  # BatchWriteItem's limit
+
+
+def _service_pk(service_id: str) -> str:
+    return f"SERVICE#{service_id}"
+
+
+# ---------------------------------------------------------------- destinations and senders
+
+
+def new_destination(service_id: str, destination_id: str, *, name: str, email: str, created_at: str,
+                    created_by: str) -> DestinationItem:
+    return DestinationItem(_service_pk(service_id), f"DEST#{destination_id}", service_id=service_id,
+                           destination_id=destination_id, name=name, email=email, created_at=created_at,
+                           created_by=created_by)
+
+
+def destination(service_id: str, destination_id: str) -> DestinationItem | None:
+    try:
+        return DestinationItem.get(_service_pk(service_id), f"DEST#{destination_id}", consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def destinations(service_id: str, limit: int, token: str | None) -> Page[DestinationItem]:
+    return query_page(DestinationItem, _service_pk(service_id), "pk", limit, token,
+                      range_condition=DestinationItem.sk.startswith("DEST#"))
+
+
+def new_sender(service_id: str, email: str, *, name: str | None, created_at: str, created_by: str) -> SenderItem:
+    return SenderItem(_service_pk(service_id), f"SENDER#{email}", service_id=service_id, email=email, name=name,
+                      created_at=created_at, created_by=created_by)
+
+
+def sender(service_id: str, email: str) -> SenderItem | None:
+    try:
+        return SenderItem.get(_service_pk(service_id), f"SENDER#{email}", consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def senders(service_id: str, limit: int, token: str | None) -> Page[SenderItem]:
+    return query_page(SenderItem, _service_pk(service_id), "pk", limit, token,
+                      range_condition=SenderItem.sk.startswith("SENDER#"))
+
+
+# ---------------------------------------------------------------- jobs
+
+
+def _job_sort(created_at: str, job_id: str) -> str:
+    return f"{created_at}#{job_id}"
+
+
+def new_export(export_id: str, service_id: str, created_at: str, **fields: Any) -> ExportItem:
+    return ExportItem(f"EXPORT#{export_id}", "JOB", service_id=service_id, export_id=export_id,
+                      jobs_of=f"{service_id}#export", job_sort=_job_sort(created_at, export_id), exported_at=created_at,
+                      **fields)
+
+
+def export(export_id: str) -> ExportItem | None:
+    try:
+        return ExportItem.get(f"EXPORT#{export_id}", "JOB", consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def exports(service_id: str, limit: int, token: str | None) -> Page[JobItem]:
+    """Show exports: newest first."""
+    return query_page(JobItem.by_service, f"{service_id}#export", "jobsOf", limit, token, forward=False)
+
+
+def import_key(import_id: str) -> tuple[str, str]:
+    return f"IMPORT#{import_id}", "JOB"
+
+
+def new_import(import_id: str, service_id: str, status: str, created_at: str, **fields: Any) -> ImportItem:
+    item = ImportItem(*import_key(import_id), service_id=service_id, import_id=import_id, status=status,
+                      created_at=created_at, updated_at=created_at, job_sort=_job_sort(created_at, import_id),
+                      jobs_of="", **fields)
+    return file_import(item)
+
+
+def file_import(item: ImportItem) -> ImportItem:
+    """Keep the import under its current status in the service's index: call before every save."""
+    item.jobs_of = f"{item.service_id}#import#{item.status}"
+    return item
+
+
+def import_job(import_id: str) -> ImportItem | None:
+    try:
+        return ImportItem.get(*import_key(import_id), consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def imports(service_id: str, statuses: list[str], limit: int, token: str | None) -> Page[JobItem]:
+    """A service's imports with the given statuses, newest first."""
+    if len(statuses) == 1:
+        return query_page(JobItem.by_service, f"{service_id}#import#{statuses[0]}", "jobsOf", limit, token,
+                          forward=False)
+    return merged_page(JobItem.by_service, {s: f"{service_id}#import#{s}" for s in statuses}, "jobsOf",
+                       lambda job: job.job_sort, limit, token, forward=False)
+
+
+# ---------------------------------------------------------------- a person's records as plain data and back
+
+_OWN_KEYS = {"pk", "sk", "kind", "serviceId"}
+
+
+def kinds() -> dict[str, type[RecordItem]]:
+    """Every kind of record a person's partition may hold, by discriminator (refs live outside it)."""
+    found: dict[str, type[RecordItem]] = {}
+    pending = list(RecordItem.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        name = _discriminator(cls)
+        if name and cls not in (CaseRefItem,) and not name.endswith("-ref"):
+            found[name] = cls
+    return found
+
+
+def _discriminator(cls: type[Model]) -> str | None:
+    value = cls._get_discriminator_attribute().get_discriminator(cls)  # type: ignore[attr-defined]
+    return None if value is None else str(value)
+
+
+def kind_of(item: RecordItem) -> str:
+    return _discriminator(type(item)) or ""
+
+
+def index_attributes(cls: type[Model]) -> set[str]:
+    """The attribute names that are keys of one of the model's indexes (derived, never transferred)."""
+    names: set[str] = set()
+    for index in cls._indexes.values():  # type: ignore[attr-defined]
+        names.update(attr.attr_name for attr in type(index).Meta.attributes.values())
+    return names
+
+
+def plain(item: Model, *, leave_out: Iterable[str] = ()) -> dict[str, Any]:
+    """An item's own attributes as JSON-ready data, by their stored names, without keys, index keys or version."""
+    skip = _OWN_KEYS | index_attributes(type(item)) | set(leave_out)
+    data: dict[str, Any] = {}
+    for name, attr in type(item).get_attributes().items():
+        if attr.attr_name in skip or isinstance(attr, VersionAttribute):
+            continue
+        value = getattr(item, name)
+        if value is None:
+            continue
+        data[attr.attr_name] = _plain_value(attr, value)
+    return data
+
+
+def _plain_value(attr: Attribute[Any], value: Any) -> Any:
+    if isinstance(attr, MapAttribute):
+        return value.as_dict() if isinstance(value, MapAttribute) else value
+    if isinstance(attr, ListAttribute):
+        return [v.as_dict() if isinstance(v, MapAttribute) else v for v in value]
+    if isinstance(attr, JSONAttribute):
+        return value
+    if isinstance(value, set):
+        return sorted(value)
+    return value
+
+
+def from_plain(cls: type[Model], pk: str, sk: str, service_id: str, data: dict[str, Any]) -> Model:
+    """An item of `cls` from plain data; attributes it does not know are refused (ValueError naming them)."""
+    by_stored = {attr.attr_name: name for name, attr in cls.get_attributes().items()}
+    unknown = sorted(k for k in data if k not in by_stored or k in _OWN_KEYS)
+    if unknown:
+        raise ValueError(f"unknown attribute(s) {', '.join(unknown)}")
+    fields = {by_stored[k]: v for k, v in data.items()}
+    return cls(pk, sk, service_id=service_id, **fields)
+
+
+def strip_index_keys(item: Model) -> Model:
+    """Take a staged item off every index until its generation is switched in."""
+    for name, attr in type(item).get_attributes().items():
+        if attr.attr_name in index_attributes(type(item)):
+            setattr(item, name, None)
+    return item
+
+
+def partition_items(pk: str) -> list[RecordItem]:
+    return list(RecordItem.query(pk, consistent_read=True))
+
+
+def put_all(items: list[Model]) -> None:
+    """Unconditional puts in one BatchWriteItem (at most 25): re-putting the same items changes nothing."""
+    if not items:
+        return
+    with type(items[0]).batch_write() as batch:
+        for item in items:
+            batch.save(item)
+
+
+def delete_all(items: list[Model]) -> None:
+    if not items:
+        return
+    with type(items[0]).batch_write() as batch:
+        for item in items:
+            batch.delete(item)
+
+
+def refs_of(item: RecordItem) -> list[RecordItem]:
+    """The lookup items outside the partition that point at a record (a case's reference, ...)."""
+    if isinstance(item, CaseItem):
+        from casework.store import records
+
+        return [records.case_ref(item)]
+    return []
+
+
+def head(service_id: str, urn: str) -> PersonItem | None:
+    from casework.store import records
+
+    return records.person(service_id, urn)

@@ -1,0 +1,315 @@
+"""Transfer between services (DOMAIN: TRN-1 .. TRN-7) through the real handlers, with S3, SQS and SES in moto
+(in-process). In-process moto's presigned URLs are not reachable, so an upload is put straight into the bucket
+and its S3 event delivered to the consumer as SQS would; tests/e2e uploads through the presigned POST."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote_plus
+
+import boto3
+import pytest
+
+from casework import transfer, transfer_file
+from casework.config import settings
+from casework.store import records
+from local import template
+from local.events import LambdaContext
+from tests.integration.test_assignment import assert_problem, close_directly
+from tests.support import Api, open_case
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+BUCKETS = ("exports_bucket", "imports_bucket", "inbound_bucket")
+
+
+@pytest.fixture
+def s3(aws):
+    client = boto3.client("s3")
+    for name in BUCKETS:
+        client.create_bucket(Bucket=getattr(settings, name),
+                             CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
+    boto3.client("ses").verify_email_identity(EmailAddress=settings.mail_from)
+    return client
+
+
+@pytest.fixture
+def partners(world, api, s3) -> dict[str, str]:
+    """Each justice service can send to the other; community accepts the prison's e-mailed files."""
+    dest = {}
+    for here, there in (("community", "prison"), ("prison", "community")):
+        admin = getattr(world, here).admin
+        answer = api.post("/destinations", admin, {"name": f"{there.title()} team",
+                                                    "email": f"imports+{there}@inbound.example.org"})
+        assert answer.status == 201, answer.json()
+        dest[here] = answer.json()["destinationId"]
+    answer = api.post("/import-senders", world.community.admin, {"email": "transfers@prison.example.org"})
+    assert answer.status == 201, answer.json()
+    return dest
+
+
+def handler():
+    return template.handler_of(template.functions()["TransferFunction"])
+
+
+def s3_message(bucket: str, key: str, n: int = 0) -> dict[str, Any]:
+    sample = json.loads((EVENTS / "sqs-s3-object-created.json").read_text())
+    record = json.loads(json.dumps(sample["Records"][0]))
+    body = json.loads(record["body"])
+    body["Records"][0]["s3"]["bucket"]["name"] = bucket
+    body["Records"][0]["s3"]["object"].update(key=quote_plus(key), versionId=None)
+    record["body"] = json.dumps(body)
+    record["messageId"] = f"message-{n}"
+    return {"Records": [record]}
+
+
+def deliver(bucket: str, key: str) -> dict[str, Any]:
+    return handler()(s3_message(bucket, key), LambdaContext("transfer"))
+
+
+def closed_person(api: Api, user: str, urn: str, cases: int = 2, surname: str = "Smith") -> list[dict[str, Any]]:
+    """A person with `cases` cases, all closed but the first (left open when there are several)."""
+    made = [open_case(api, user, urn=urn, surname=surname) for _ in range(cases)]
+    for case in made[1:] if cases > 1 else made:
+        close_directly(case["caseId"])
+    return made
+
+
+def export_file(api: Api, s3, world, partners, case_id: str, deliver_by: str = "download") -> tuple[dict, bytes]:
+    answer = api.post("/exports", world.community.leader,
+                      {"caseId": case_id, "destinationId": partners["community"], "deliver": deliver_by})
+    assert answer.status == 201, answer.json()
+    out = answer.json()
+    key = f"exports/community/{out['exportId']}.json"
+    return out, s3.get_object(Bucket=settings.exports_bucket, Key=key)["Body"].read()
+
+
+def upload(api: Api, s3, user: str, raw: bytes, *, reopen: bool = False, service: str = "prison",
+           declared: int | None = None) -> dict[str, Any]:
+    """Start an import, put the file where the form says, and let its S3 event arrive."""
+    answer = api.post("/imports", user, {"fileName": "transfer.json", "size": declared or len(raw),
+                                         "reopenLatestCase": reopen})
+    assert answer.status == 201, answer.json()
+    job = answer.json()
+    key = job["upload"]["fields"]["key"]
+    assert key == f"imports/{service}/{job['importId']}"
+    s3.put_object(Bucket=settings.imports_bucket, Key=key, Body=raw, ContentType="application/json")
+    assert deliver(settings.imports_bucket, key) == {"batchItemFailures": []}
+    return status_of(api, user, job["importId"])
+
+
+def status_of(api: Api, user: str, import_id: str) -> dict[str, Any]:
+    answer = api.get(f"/imports/{import_id}", user)
+    assert answer.status == 200, answer.json()
+    return answer.json()
+
+
+def person(api: Api, user: str, urn: str) -> dict[str, Any] | None:
+    answer = api.get(f"/people/{urn}", user)
+    return answer.json() if answer.status == 200 else None
+
+
+def record_items(service_id: str, urn: str) -> list[dict[str, Any]]:
+    """Every Records item of a person, refs included (a test may scan; request paths never do)."""
+    table = boto3.resource("dynamodb").Table(settings.records_table)
+    items, start = [], None
+    while True:
+        page = table.scan(**({"ExclusiveStartKey": start} if start else {}))
+        items += [i for i in page["Items"] if i.get("serviceId") == service_id and i.get("urn", urn) == urn
+                  and (i["pk"].startswith(f"{service_id}#PERSON#{urn}") or i["pk"].startswith("CASE#"))]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return items
+
+
+# ---------------------------------------------------------------- TRN-1
+
+
+def test_trn1_only_closed_cases_export_with_every_record_and_a_digest(world, api, s3, partners):
+    """TRN-1: an open case is refused; a closed one exports the person with all their cases, open and closed, in
+    the versioned format with a digest that verifies."""
+    leader = world.community.leader
+    first, second = closed_person(api, leader, "URN-T1")
+    assert_problem(api.post("/exports", leader, {"caseId": first["caseId"], "destinationId": partners["community"]}),
+                   409)
+    out, raw = export_file(api, s3, world, partners, second["caseId"])
+    parsed = transfer_file.read(raw, max_bytes=settings.max_transfer_bytes)
+    assert parsed.version == 1 and parsed.digest == out["digest"]
+    assert parsed.body.person.urn == "URN-T1"
+    assert sorted((c.case_number, c.status) for c in parsed.body.cases) == [
+        (first["caseNumber"], "open"), (second["caseNumber"], "closed")]
+    assert out["records"] == 3 and out["destination"]["destinationId"] == partners["community"]
+
+
+def test_trn1_export_needs_the_right_a_destination_of_the_service_and_a_visible_case(world, api, s3, partners):
+    leader = world.community.leader
+    _, closed = closed_person(api, leader, "URN-T1B")
+    body = {"caseId": closed["caseId"], "destinationId": partners["community"]}
+    assert_problem(api.post("/exports", world.community.assessor, body), 403)
+    assert_problem(api.post("/exports", world.prison.leader, body), 404)  # another service's case
+    assert_problem(api.post("/exports", world.prison.leader, {**body, "destinationId": partners["prison"]}), 404)
+    assert_problem(api.post("/exports", leader, {**body, "destinationId": partners["prison"]}), 422, "destinationId")
+    assert_problem(api.post("/destinations", world.community.assessor, {"name": "X", "email": "x@example.org"}), 403)
+    assert_problem(api.post("/destinations", world.community.admin, {"name": "X", "email": "not-an-address"}), 422,
+                   "email")
+    assert_problem(api.delete(f"/destinations/{partners['prison']}", world.community.admin), 404)
+
+
+# ---------------------------------------------------------------- TRN-2
+
+
+def test_trn2_download_link_email_delivery_and_show_exports(world, api, s3, partners):
+    """TRN-2: the answer carries a short-lived link; `email` sends the file to the destination; the export is
+    listed with case, destination, when and by whom."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    leader = world.community.leader
+    _, closed = closed_person(api, leader, "URN-T2", surname="Jones")
+    out, raw = export_file(api, s3, world, partners, closed["caseId"], deliver_by="email")
+    assert out["downloadUrl"] and "X-Amz-Expires=" in out["downloadUrl"] and out["downloadExpiresAt"]
+    assert out["emailedTo"] == "imports+prison@inbound.example.org"
+    sent = ses_backends[DEFAULT_ACCOUNT_ID][settings.region].sent_messages
+    assert len(sent) == 1 and set(sent[0].destinations) == {"imports+prison@inbound.example.org"}
+    import email
+    from email import policy
+
+    message = email.message_from_string(sent[0].raw_data, policy=policy.default)
+    attached = [p.get_payload(decode=True) for p in message.iter_attachments()]
+    assert attached == [raw]
+    listing = api.get("/exports", leader).json()["items"]
+    assert [(e["caseId"], e["destination"]["name"], e["exportedBy"]["userId"]) for e in listing] == [
+        (closed["caseId"], "Prison team", leader)]
+    assert api.get(f"/exports/{out['exportId']}", leader).status == 200
+    assert api.get(f"/exports/{out['exportId']}", world.prison.leader).status == 404
+    trail = [e["action"] for e in api.get(f"/cases/{closed['caseId']}/audit", leader).json()["items"]]
+    assert "case.exported" in trail
+
+
+# ---------------------------------------------------------------- TRN-3
+
+
+def test_trn3_new_urn_creates_the_person_and_reopens_the_latest_case_into_the_unassigned_table(
+        world, api, s3, partners):
+    leader = world.community.leader
+    first, closed = closed_person(api, leader, "URN-T3", surname="Brown")
+    _, raw = export_file(api, s3, world, partners, closed["caseId"])
+    job = upload(api, s3, world.prison.leader, raw, reopen=True)
+    assert job["status"] == "imported", job
+    assert job["progress"]["done"] == job["progress"]["total"] == 3
+    imported = person(api, world.prison.leader, "URN-T3")
+    assert imported is not None and imported["surname"] == "Brown" and imported["multipleCases"]
+    statuses = [c["status"] for c in sorted(imported["cases"], key=lambda c: c["caseNumber"])]
+    assert statuses == ["open", "open"]  # the file's open case, and the latest reopened
+    new_ids = {c["caseId"] for c in imported["cases"]}
+    assert new_ids == set(job["cases"]) and not new_ids & {first["caseId"], closed["caseId"]}
+    unassigned = {c["caseId"] for c in api.get("/cases/unassigned", world.prison.leader).json()["items"]}
+    assert new_ids <= unassigned
+    # the community service's record is untouched, and the prison's is not visible to it
+    assert person(api, leader, "URN-T3")["cases"][1]["status"] == "closed"
+    assert api.get(f"/cases/{job['cases'][0]}", leader).status == 404
+
+
+# ---------------------------------------------------------------- TRN-4
+
+
+def test_trn4_existing_urn_waits_says_open_or_closed_and_replaces_only_on_confirmation(world, api, s3, partners):
+    leader = world.community.leader
+    _, closed = closed_person(api, leader, "URN-T4", surname="Green")
+    _, raw = export_file(api, s3, world, partners, closed["caseId"])
+    mine = open_case(api, world.prison.leader, urn="URN-T4", surname="Grey")  # the prison holds an open case
+    job = upload(api, s3, world.prison.leader, raw)
+    assert job["status"] == "conflict" and job["existing"] == {"openCases": 1, "closedCases": 0, "hasOpenCase": True}
+    before = person(api, world.prison.leader, "URN-T4")
+    assert before["surname"] == "Grey" and len(before["cases"]) == 1  # nothing written yet
+    confirmed = api.post(f"/imports/{job['importId']}/confirm", world.prison.leader, {})
+    assert confirmed.status == 200 and confirmed.json()["status"] == "imported", confirmed.json()
+    after = person(api, world.prison.leader, "URN-T4")
+    assert after["surname"] == "Green" and len(after["cases"]) == 2
+    assert api.get(f"/cases/{mine['caseId']}", world.prison.leader).status == 404  # replaced
+    again = api.post(f"/imports/{job['importId']}/confirm", world.prison.leader, {})
+    assert again.status == 200 and again.json()["status"] == "imported"  # a double confirm is harmless
+    assert person(api, world.prison.leader, "URN-T4") == after
+    assert_problem(api.delete(f"/imports/{job['importId']}", world.prison.leader), 409)
+
+
+def test_trn4_cancel_leaves_everything_as_it_was(world, api, s3, partners):
+    leader = world.community.leader
+    _, closed = closed_person(api, leader, "URN-T4C")
+    _, raw = export_file(api, s3, world, partners, closed["caseId"])
+    mine = closed_person(api, world.prison.leader, "URN-T4C", cases=1)[0]
+    job = upload(api, s3, world.prison.leader, raw)
+    assert job["existing"] == {"openCases": 0, "closedCases": 1, "hasOpenCase": False}
+    before = record_items("prison", "URN-T4C")
+    cancelled = api.delete(f"/imports/{job['importId']}", world.prison.leader)
+    assert cancelled.status == 200 and cancelled.json()["status"] == "cancelled"
+    assert api.delete(f"/imports/{job['importId']}", world.prison.leader).status == 200
+    assert_problem(api.post(f"/imports/{job['importId']}/confirm", world.prison.leader, {}), 409)
+    assert record_items("prison", "URN-T4C") == before
+    assert api.get(f"/cases/{mine['caseId']}", world.prison.leader).status == 200
+    assert api.get(f"/imports/{job['importId']}", world.community.leader).status == 404  # another service's
+
+
+# ---------------------------------------------------------------- TRN-5
+
+
+def test_trn5_the_same_file_twice_has_the_effect_of_once(world, api, s3, partners):
+    leader = world.community.leader
+    _, closed = closed_person(api, leader, "URN-T5")
+    _, raw = export_file(api, s3, world, partners, closed["caseId"])
+    first = upload(api, s3, world.prison.leader, raw)
+    assert first["status"] == "imported"
+    snapshot = record_items("prison", "URN-T5")
+    key = f"imports/prison/{first['importId']}"
+    assert deliver(settings.imports_bucket, key) == {"batchItemFailures": []}  # a redelivered S3 event
+    second = upload(api, s3, world.prison.leader, raw)  # the same file uploaded again
+    assert second["status"] == "imported" and "already" in second["reasons"][0]
+    assert record_items("prison", "URN-T5") == snapshot
+
+
+def test_trn5_bad_files_are_rejected_with_reasons_and_nothing_is_written(world, api, s3, partners):
+    leader = world.community.leader
+    _, closed = closed_person(api, leader, "URN-T5B")
+    _, raw = export_file(api, s3, world, partners, closed["caseId"])
+    good = json.loads(raw)
+
+    def altered(change) -> bytes:
+        document = json.loads(raw)
+        change(document)
+        return json.dumps(document).encode()
+
+    def resigned(change) -> bytes:
+        def both(document):
+            change(document)
+            document["digest"] = transfer_file.digest_of(document["body"])
+        return altered(both)
+
+    cases = {
+        "truncated": (raw[: len(raw) // 2], "not complete JSON"),
+        "wrong digest": (altered(lambda d: d["body"]["person"].update(surname="Other")), "digest"),
+        "unknown version": (altered(lambda d: d.update(version=7)), "version 7"),
+        "missing URN": (resigned(lambda d: d["body"]["person"].pop("urn")), "body.person.urn"),
+        "duplicate case numbers": (
+            resigned(lambda d: d["body"]["cases"].append({**d["body"]["cases"][0], "caseId": "01ZZZZZZZZZZZZZZZZZZZZZZZZ"})),
+            "duplicate case numbers"),
+        "nested": (b'{"format":"casework-transfer","version":1,"x":' + b"[" * 50000 + b"]" * 50000 + b"}", "nests"),
+        "not a transfer file": (b"%PDF-1.4 nothing to see", "not complete JSON"),
+        "unknown record kind": (resigned(lambda d: d["body"]["records"].append(
+            {"kind": "spell", "key": f"CASE#{good['body']['cases'][0]['caseNumber']:010d}#X#1", "data": {}})),
+            "not a kind of record"),
+    }
+    for name, (data, reason) in cases.items():
+        job = upload(api, s3, world.prison.leader, data)
+        assert job["status"] == "rejected", (name, job)
+        assert any(reason in r for r in job["reasons"]), (name, job["reasons"])
+    assert person(api, world.prison.leader, "URN-T5B") is None
+    assert record_items("prison", "URN-T5B") == []
+
+
+def test_trn5_a_file_over_the_limit_is_refused_before_and_after_upload(world, api, s3, monkeypatch):
+    leader = world.prison.leader
+    assert_problem(api.post("/imports", leader, {"size": 50 * 1024 * 1024}), 413, "size")
+    monkeypatch.setattr(transfer, "settings", settings.model_copy(update={"max_transfer_bytes": 2048}))
+    job = upload(api, s3, leader, b"{" + b" " * 4096 + b"}", declared=100)  # the client sent more than declared
+    assert job["status"] == "rejected" and "at most 2048" in job["reasons"][0]
