@@ -11,6 +11,7 @@ from urllib.parse import quote_plus
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from casework import transfer, transfer_file
 from casework.config import settings
@@ -313,3 +314,123 @@ def test_trn5_a_file_over_the_limit_is_refused_before_and_after_upload(world, ap
     monkeypatch.setattr(transfer, "settings", settings.model_copy(update={"max_transfer_bytes": 2048}))
     job = upload(api, s3, leader, b"{" + b" " * 4096 + b"}", declared=100)  # the client sent more than declared
     assert job["status"] == "rejected" and "at most 2048" in job["reasons"][0]
+
+
+def synthetic(urn: str, surname: str, cases: int, *, source: str = "elsewhere") -> bytes:
+    """A valid transfer file from a service that is not in this world, with `cases` closed cases."""
+    from casework import ids
+
+    body = {
+        "person": {"urn": urn, "forename": "Sam", "surname": surname, "dateOfBirth": "1985-02-03", "chsNumber": None},
+        "cases": [{"caseId": ids.ulid(), "caseNumber": n + 1, "caseType": "ls-cmi", "status": "closed",
+                   "openedAt": "2024-01-02T03:04:05Z", "closedAt": "2024-06-02T03:04:05Z", "riskNeedLevel": "medium",
+                   "destructionDate": "2030-06-02", "more": {}} for n in range(cases)],
+        "records": [],
+    }
+    raw, _ = transfer_file.write(body=body, exported_at="2026-11-01T10:00:00Z", exported_by="someone",
+                                 source={"serviceId": source, "serviceName": "Elsewhere", "serviceKind": "justice-prison",
+                                         "nation": "scotland"})
+    return raw
+
+
+class Crash(Exception):
+    """The function dies here (a timeout, an out-of-memory kill, a lost connection)."""
+
+
+def crash_at(step: int):
+    calls = {"n": 0}
+
+    def hook(name: str) -> None:
+        calls["n"] += 1
+        if calls["n"] == step:
+            raise Crash(f"crash before write {step} ({name})")
+    return hook, calls
+
+
+def observed(api: Api, user: str, urn: str, generations: dict[str, tuple[str, int]]) -> str | None:
+    """Which generation a reader sees (by surname and number of cases); never a mixture."""
+    seen = person(api, user, urn)
+    if seen is None:
+        return None
+    matches = [name for name, (surname, cases) in generations.items()
+               if seen["surname"] == surname and len(seen["cases"]) == cases]
+    assert len(matches) == 1, seen
+    return matches[0]
+
+
+@pytest.mark.parametrize("old_kind", ["opened here", "imported earlier"])
+def test_trn5_a_crash_at_any_write_step_leaves_the_old_person_or_the_new_and_a_retry_finishes_once(
+        world, api, s3, monkeypatch, old_kind):
+    """TRN-5: replacing a person whose records exceed one transaction (55 cases: 110 items and references) is
+    all or nothing for readers. The import is crashed before each of its writes in turn; after every crash a
+    reader sees the old person or the new one, and confirming again finishes with exactly the new records."""
+    from casework import directory
+    from casework.schemas.transfer import ConfirmIn
+
+    leader = world.prison.leader
+    caller = directory.caller_for(leader)
+    new_cases = 55
+    steps = None
+    step = 1
+    while steps is None or step <= steps:
+        urn = f"URN-C{step if steps else 0:03d}-{'A' if old_kind == 'opened here' else 'B'}"
+        if old_kind == "opened here":
+            old = [open_case(api, leader, urn=urn, surname="Old")["caseId"] for _ in range(2)]
+        else:
+            first = upload(api, s3, leader, synthetic(urn, "Old", 3))
+            assert first["status"] == "imported", first
+            old = first["cases"]
+        generations = {"old": ("Old", len(old)), "new": ("New", new_cases)}
+        job = upload(api, s3, leader, synthetic(urn, "New", new_cases))
+        assert job["status"] == "conflict"
+        hook, calls = crash_at(step if steps is not None else 10_000)
+        monkeypatch.setattr(transfer, "before_write", hook)
+        try:
+            transfer.confirm(caller, job["importId"], ConfirmIn())
+            crashed = False
+        except Crash:
+            crashed = True
+        monkeypatch.setattr(transfer, "before_write", transfer._no_fault)
+        if steps is None:  # the first round only counts the writes of a whole confirm
+            assert not crashed
+            steps = calls["n"]
+            assert steps >= 10, steps
+            continue
+        assert crashed
+        seen = observed(api, leader, urn, generations)
+        assert seen in ("old", "new")
+        for case_id in old:
+            assert (api.get(f"/cases/{case_id}", leader).status == 200) == (seen == "old")
+        again = api.post(f"/imports/{job['importId']}/confirm", leader, {})
+        assert again.status == 200 and again.json()["status"] == "imported", (step, again.json())
+        assert observed(api, leader, urn, generations) == "new"
+        items = record_items("prison", urn)
+        kinds = sorted(i["kind"] for i in items)
+        assert kinds == sorted(["person"] + ["case"] * new_cases + ["case-ref"] * new_cases), (step, len(items))
+        assert all(api.get(f"/cases/{c}", leader).status == 404 for c in old)
+        step += 1
+
+
+def test_trn5_a_crash_while_importing_a_new_person_is_finished_by_the_redelivered_event(world, api, s3, monkeypatch):
+    leader = world.prison.leader
+    raw = synthetic("URN-NEW", "New", 30)
+    hook, calls = crash_at(10_000)
+    monkeypatch.setattr(transfer, "before_write", hook)
+    upload(api, s3, leader, synthetic("URN-COUNT", "New", 30))
+    steps = calls["n"]
+    for step in range(1, steps + 1):
+        urn = f"URN-N{step:03d}"
+        raw = synthetic(urn, "New", 30)
+        monkeypatch.setattr(transfer, "before_write", crash_at(step)[0])
+        answer = api.post("/imports", leader, {"size": len(raw)})
+        key = answer.json()["upload"]["fields"]["key"]
+        s3.put_object(Bucket=settings.imports_bucket, Key=key, Body=raw)
+        with pytest.raises(BatchProcessingError):  # the whole batch failed: SQS delivers it again
+            deliver(settings.imports_bucket, key)
+        seen = person(api, leader, urn)
+        assert seen is None or len(seen["cases"]) == 30
+        monkeypatch.setattr(transfer, "before_write", transfer._no_fault)
+        assert deliver(settings.imports_bucket, key) == {"batchItemFailures": []}
+        assert len(person(api, leader, urn)["cases"]) == 30
+        kinds = sorted(i["kind"] for i in record_items("prison", urn))
+        assert kinds == sorted(["person"] + ["case"] * 30 + ["case-ref"] * 30), step
