@@ -45,7 +45,7 @@ def partners(world, api, s3) -> dict[str, str]:
                                                     "email": f"imports+{there}@inbound.example.org"})
         assert answer.status == 201, answer.json()
         dest[here] = answer.json()["destinationId"]
-    answer = api.post("/import-senders", world.community.admin, {"email": "transfers@prison.example.org"})
+    answer = api.post("/import-senders", world.community.admin, {"email": "Transfers@HMP-Northfield.example.org"})
     assert answer.status == 201, answer.json()
     return dest
 
@@ -434,3 +434,170 @@ def test_trn5_a_crash_while_importing_a_new_person_is_finished_by_the_redelivere
         assert len(person(api, leader, urn)["cases"]) == 30
         kinds = sorted(i["kind"] for i in record_items("prison", urn))
         assert kinds == sorted(["person"] + ["case"] * 30 + ["case-ref"] * 30), step
+
+
+# ---------------------------------------------------------------- TRN-6
+
+
+def mail(s3, raw: bytes, key: str = "inbound/message-1") -> dict[str, Any]:
+    """SES stores the message in the inbound bucket; its S3 event reaches the consumer."""
+    s3.put_object(Bucket=settings.inbound_bucket, Key=key, Body=raw)
+    return deliver(settings.inbound_bucket, key)
+
+
+def imports_of(api: Api, user: str, status: str | None = None) -> list[dict[str, Any]]:
+    answer = api.get("/imports", user, query={"status": status} if status else None)
+    assert answer.status == 200, answer.json()
+    return answer.json()["items"]
+
+
+def sample_mail() -> Any:
+    from email import message_from_bytes, policy
+
+    return message_from_bytes((EVENTS / "transfer-mail.eml").read_bytes(), policy=policy.default)
+
+
+def forward_imports(s3) -> None:
+    """The attachment put in the imports bucket raises its own S3 event (the upload path)."""
+    for item in s3.list_objects_v2(Bucket=settings.imports_bucket).get("Contents", []):
+        assert deliver(settings.imports_bucket, item["Key"]) == {"batchItemFailures": []}
+
+
+def test_trn6_an_allowed_senders_attachment_is_imported_through_the_upload_path(world, api, s3, partners):
+    leader = world.community.leader
+    assert mail(s3, (EVENTS / "transfer-mail.eml").read_bytes()) == {"batchItemFailures": []}
+    forward_imports(s3)
+    assert mail(s3, (EVENTS / "transfer-mail.eml").read_bytes()) == {"batchItemFailures": []}  # redelivered
+    forward_imports(s3)
+    jobs = imports_of(api, leader)
+    assert len(jobs) == 1, jobs
+    assert jobs[0]["status"] == "imported" and jobs[0]["source"] == "email"
+    assert jobs[0]["sender"] == "transfers@hmp-northfield.example.org"
+    imported = person(api, leader, "URN-MAIL-01")
+    assert imported is not None and imported["surname"] == "Mailer"
+    assert imported["cases"][0]["status"] == "closed"
+
+
+def test_trn6_anything_else_is_quarantined_with_the_reason_for_administrators(world, api, s3, partners):
+    from email.message import EmailMessage
+
+    base = sample_mail()
+    attachment = next(base.iter_attachments()).get_payload(decode=True)
+
+    def message(sender: str, attachments: list[tuple[str, bytes]]) -> bytes:
+        m = EmailMessage()
+        m["From"], m["To"], m["Subject"] = sender, "imports+community@inbound.casework.example.org", "transfer"
+        m.set_content("see attached")
+        for name, data in attachments:
+            m.add_attachment(data, maintype="application", subtype="json", filename=name)
+        return bytes(m)
+
+    allowed = "transfers@hmp-northfield.example.org"
+    cases = {
+        "unknown sender": (message("someone@elsewhere.example.org", [("a.json", attachment)]), "not on this service"),
+        "no attachment": (message(allowed, []), "no attachment"),
+        "ten attachments": (message(allowed, [(f"{n}.json", attachment) for n in range(10)]), "10 attachments"),
+        "not a transfer file": (message(allowed, [("notes.json", b'{"hello": "world"}')]), "not a casework transfer"),
+        "too large": (message(allowed, [("big.json", b" " * (settings.max_transfer_bytes + 1))]), "at most"),
+    }
+    for n, (name, (raw, reason)) in enumerate(cases.items()):
+        assert mail(s3, raw, key=f"inbound/bad-{n}") == {"batchItemFailures": []}, name
+        assert mail(s3, raw, key=f"inbound/bad-{n}") == {"batchItemFailures": []}, name  # redelivered
+    quarantined = imports_of(api, world.community.admin, "quarantined")
+    assert len(quarantined) == len(cases), [q["reasons"] for q in quarantined]
+    for name, (_, reason) in cases.items():
+        assert any(reason in " ".join(q["reasons"]) for q in quarantined), (name, quarantined)
+    assert imports_of(api, world.prison.admin, "quarantined") == []  # other services see none of it
+    assert s3.list_objects_v2(Bucket=settings.imports_bucket).get("KeyCount", 0) == 0  # nothing went on to import
+    assert api.get("/imports", world.community.assessor).status == 403
+
+
+# ---------------------------------------------------------------- TRN-7
+
+
+def test_trn7_a_prison_closed_record_moves_to_the_community_without_prison_approval(world, api, s3, partners):
+    """TRN-7: the prison team's closed record goes to the community team as it is: no approval request is
+    raised in the prison, and the community service imports it (straight away for a new URN)."""
+    prison = world.prison.leader
+    case = open_case(api, prison, urn="URN-T7", surname="Walker")
+    close_directly(case["caseId"])
+    answer = api.post("/exports", prison, {"caseId": case["caseId"], "destinationId": partners["prison"]})
+    assert answer.status == 201, answer.json()
+    raw = s3.get_object(Bucket=settings.exports_bucket,
+                        Key=f"exports/prison/{answer.json()['exportId']}.json")["Body"].read()
+    assert api.get(f"/cases/{case['caseId']}", prison).json()["status"] == "closed"  # the prison keeps its record
+    job = upload(api, s3, world.community.leader, raw, service="community", reopen=True)
+    assert job["status"] == "imported"
+    community = person(api, world.community.leader, "URN-T7")
+    assert [c["status"] for c in community["cases"]] == ["open"]
+
+
+# ---------------------------------------------------------------- round trip and fuzz
+
+
+def test_trn1_round_trip_reproduces_the_person_and_every_record(world, api, s3, partners):
+    """Hypothesis: whatever the person's cases (type, status, level, dates), export then import into another
+    service reproduces the person and every case field (new ids and numbers, same order)."""
+    from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+    levels = st.sampled_from([None, "very low", "low", "medium", "high", "very high"])
+    case = st.fixed_dictionaries({"status": st.sampled_from(["open", "closed"]), "level": levels,
+                                  "destruction": st.one_of(st.none(), st.dates().map(lambda d: d.isoformat()))})
+    names = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1,
+                    max_size=30).map(str.strip).filter(bool)
+    counter = {"n": 0}
+
+    @hsettings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(surname=names, forename=names, cases=st.lists(case, min_size=1, max_size=4))
+    def round_trip(surname: str, forename: str, cases: list[dict[str, Any]]) -> None:
+        counter["n"] += 1
+        urn = f"URN-RT{counter['n']:04d}"
+        leader = world.community.leader
+        api.post("/people", leader, {"urn": urn, "forename": forename, "surname": surname, "dateOfBirth": "1990-01-01"})
+        made = []
+        for spec in [*cases, {"status": "closed", "level": "low", "destruction": "2032-01-01"}]:
+            answer = api.post("/cases", leader, {"urn": urn, "caseType": "ls-cmi"})
+            assert answer.status == 201, answer.json()
+            item = records.find_case(answer.json()["caseId"])
+            item.status, item.risk_need_level = spec["status"], spec["level"]
+            item.destruction_date = spec["destruction"]
+            item.closed_at = "2026-01-01T00:00:00Z" if spec["status"] == "closed" else None
+            records.refresh_index_keys(item).save()
+            made.append(item.case_id)
+        _, raw = export_file(api, s3, world, partners, made[-1])
+        job = upload(api, s3, world.prison.leader, raw)
+        assert job["status"] == "imported", job
+        here, there = person(api, leader, urn), person(api, world.prison.leader, urn)
+        fields = ("caseType", "status", "riskNeedLevel", "destructionDate", "openedAt", "closedAt")
+        assert [{f: c[f] for f in fields} for c in here["cases"]] == [{f: c[f] for f in fields} for c in there["cases"]]
+        assert {k: here[k] for k in ("forename", "surname", "dateOfBirth", "chsNumber", "multipleCases")} == {
+            k: there[k] for k in ("forename", "surname", "dateOfBirth", "chsNumber", "multipleCases")}
+
+    round_trip()
+
+
+def test_trn5_fuzzed_files_never_escape_as_errors_and_write_nothing(world, api, s3, partners):
+    """Hypothesis: a valid file truncated or with bytes changed is refused with reasons (or, rarely, still valid);
+    the reader never raises anything else, and a refused file writes nothing."""
+    from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+    raw = synthetic("URN-FUZZ", "Fuzz", 2)
+
+    @hsettings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(cut=st.integers(0, len(raw)), flips=st.lists(st.tuples(st.integers(0, len(raw) - 1), st.integers(0, 255)),
+                                                           max_size=4))
+    def fuzz(cut: int, flips: list[tuple[int, int]]) -> None:
+        data = bytearray(raw[:cut] if cut < len(raw) else raw)
+        for at, value in flips:
+            if at < len(data):
+                data[at] = value
+        try:
+            transfer_file.read(bytes(data), max_bytes=settings.max_transfer_bytes)
+        except transfer_file.FileRefused as refused:
+            assert refused.reasons and all(isinstance(r, str) and r for r in refused.reasons)
+
+    fuzz()
+    for n, data in enumerate([raw[:100], raw.replace(b'"Fuzz"', b'"Fuzx"'), raw.replace(b"ls-cmi", b"ls-cmx")]):
+        job = upload(api, s3, world.prison.leader, data)
+        assert job["status"] == "rejected", (n, job)
+    assert record_items("prison", "URN-FUZZ") == []

@@ -655,12 +655,13 @@ def _case_item(service_id: str, partition: str, parsed: TransferFile, case: Tran
 
 
 def _derived_id(seed: str, old: str) -> str:
-    """A new ULID for an imported record: the old one's time, then 80 bits fixed by the import and the old id."""
-    digest = int.from_bytes(hashlib.sha256(f"{seed}:{old}".encode()).digest()[:10], "big")
+    """A new id fixed by `seed` and `old`, so a retry makes the same one: a ULID keeping the old one's time (an
+    imported record sorts as it did), or wholly from the hash when `old` is not a ULID."""
+    value = int.from_bytes(hashlib.sha256(f"{seed}:{old}".encode()).digest()[:17], "big") >> 6  # 130 bits
     alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-    tail = "".join(alphabet[(digest >> (5 * i)) & 31] for i in reversed(range(16)))
-    head = old[:10] if _ULID_SEGMENT.match(old) else ids.ulid()[:10]
-    return head + tail
+    text = "".join(alphabet[(value >> (5 * i)) & 31] for i in reversed(range(26)))
+    text = ("0" if text[0] > "7" else text[0]) + text[1:]  # a ULID's first character is at most 7
+    return old[:10] + text[10:] if _ULID_SEGMENT.match(old) else text
 
 
 def _rekey(key: str, numbers: dict[int, int], new_ids: dict[str, str]) -> str:
