@@ -58,6 +58,7 @@ def provision(cloud: Cloud) -> None:
     _cognito(cloud)
     _queues(cloud)
     _buckets(cloud)
+    _mail(cloud)
 
 
 def _cognito(cloud: Cloud) -> None:
@@ -127,3 +128,11 @@ def _buckets(cloud: Cloud) -> None:
             s3.put_bucket_notification_configuration(
                 Bucket=name, NotificationConfiguration={"QueueConfigurations": queue_configs}
             )
+
+
+def _mail(cloud: Cloud) -> None:
+    """SES sends only from verified addresses: verify every sender the functions are configured with."""
+    senders = {template.function_environment(f).get("MAIL_FROM") for f in template.functions().values()}
+    ses = cloud.client("ses")
+    for address in sorted(a for a in senders if a):
+        ses.verify_email_identity(EmailAddress=address)

@@ -173,8 +173,22 @@ class Gateway:
                 return 404, {"detail": f"no schedule named {name} in template.yaml"}
         if method == "POST" and path == "/local/queues/drain":
             return 200, {"delivered": self.drivers.drain()}
+        if method == "POST" and path == "/local/mail":
+            return self.mail(body or b"")
         return 404, {"detail": "local helpers: POST /local/token, POST /local/schedules/{name}, "
-                               "POST /local/queues/drain"}
+                               "POST /local/queues/drain, POST /local/mail"}
+
+    def mail(self, raw: bytes) -> tuple[int, Any]:
+        """What SES's receipt rule does: store an inbound message (a raw .eml) in the inbound mail bucket, whose
+        S3 event then reaches the transfer function through its queue."""
+        bucket = self.cloud.buckets.get("InboundMailBucket")
+        if bucket is None:
+            return 404, {"detail": "template.yaml has no InboundMailBucket"}
+        if not raw.strip():
+            return 400, {"detail": "send the message (a .eml file) as the body"}
+        key = f"inbound/local-{time.time_ns()}"
+        self.cloud.client("s3").put_object(Bucket=bucket, Key=key, Body=raw)
+        return 202, {"stored": key, "bucket": bucket}
 
     def token(self, email: str, password: str) -> tuple[int, Any]:
         idp = self.cloud.client("cognito-idp")

@@ -86,4 +86,24 @@ def seed(cloud: Cloud) -> list[DemoUser]:
                 opened.append(cases.open_case(leader, CaseIn(urn=urn, case_type="ls-cmi")))
         for case in opened[:2]:  # two assigned, the rest wait in the unassigned table
             assignment.assign(leader, case.case_id, AssignmentIn(user_id=assessor.user_id), None)
+        _transfer_partners(service_id, next(u for u in users if u.service_id == service_id and u.role == "admin"))
     return users
+
+
+# where each service exports to, and whose e-mailed case files it imports (TRN-1, TRN-6)
+PARTNERS = {
+    "community": ("HMP Northfield Social Work", "imports+prison@inbound.casework.example.org",
+                  "transfers@hmp-northfield.example.org"),
+    "prison": ("Lothian Community Justice", "imports+community@inbound.casework.example.org",
+               "transfers@lothian-cj.example.org"),
+}
+
+
+def _transfer_partners(service_id: str, admin_user: DemoUser) -> None:
+    from casework import directory, transfer
+    from casework.schemas.transfer import DestinationIn, SenderIn
+
+    name, address, sender = PARTNERS[service_id]
+    admin = directory.caller_for(admin_user.user_id)
+    transfer.add_destination(admin, DestinationIn(name=name, email=address))
+    transfer.add_sender(admin, SenderIn(email=sender, name=name))
