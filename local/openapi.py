@@ -10,6 +10,7 @@ from typing import Any
 from local import template
 
 DOC = template.ROOT / "docs" / "openapi.json"
+TRANSFER_SCHEMA = template.ROOT / "docs" / "transfer-format.schema.json"
 DESCRIPTION = (
     "casework: case management for justice and children's social work services. Every route needs a "
     "Cognito ID token (`Authorization: Bearer <token>`); errors are application/problem+json (RFC 9457)."
@@ -38,17 +39,29 @@ def render() -> str:
     return json.dumps(document(), indent=2, sort_keys=True) + "\n"
 
 
+def render_transfer_schema() -> str:
+    """The JSON Schema of the transfer file (docs/transfer-format.md), from its pydantic model."""
+    from casework.schemas.transfer import TransferFile
+
+    schema = TransferFile.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "urn:casework:transfer-file:1"
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
+
+
 def main() -> None:
     from local import env
 
     env.configure(None)  # settings need table names, though nothing is called
-    text = render()
+    outputs = {DOC: render(), TRANSFER_SCHEMA: render_transfer_schema()}
     if "--check" in sys.argv:
-        if not DOC.exists() or DOC.read_text() != text:
-            sys.exit("docs/openapi.json is stale: run `make openapi`")
+        stale = [p.name for p, text in outputs.items() if not p.exists() or p.read_text() != text]
+        if stale:
+            sys.exit(f"{', '.join(stale)} stale: run `make openapi`")
         return
-    Path(DOC).write_text(text)
-    print(f"wrote {DOC.relative_to(template.ROOT)}")
+    for path, text in outputs.items():
+        Path(path).write_text(text)
+        print(f"wrote {path.relative_to(template.ROOT)}")
 
 
 if __name__ == "__main__":

@@ -88,6 +88,11 @@ def test_openapi_document_is_current():
     assert openapi.DOC.read_text() == openapi.render(), "docs/openapi.json is stale: run `make openapi`"
 
 
+def test_transfer_file_schema_is_current():
+    """`make openapi` also writes the transfer file's JSON Schema from its pydantic model."""
+    assert openapi.TRANSFER_SCHEMA.read_text() == openapi.render_transfer_schema(), "run `make openapi`"
+
+
 def test_make_openapi_check_mode_agrees():
     result = subprocess.run([sys.executable, "-m", "local.openapi", "--check"], cwd=ROOT, capture_output=True,
                             text=True, env={"PYTHONPATH": f"{ROOT}:{ROOT / 'layers' / 'casework'}", "PATH": "/usr/bin"})
