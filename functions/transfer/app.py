@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from casework import api, transfer
+from casework import api, imports, inbound, transfer
 from casework.schemas.common import Page
 from casework.schemas.transfer import (
     ConfirmIn,
@@ -79,35 +79,35 @@ def export_of(exportId: JobId) -> ExportOut:
 @app.post("/imports", tags=["Transfer"])
 def start_import(body: ImportIn) -> Response[ImportOut]:
     caller = api.caller(app)
-    return api.created(api.once(app, "transfer.import", body, ImportOut, lambda: transfer.start_import(caller, body)))
+    return api.created(api.once(app, "transfer.import", body, ImportOut, lambda: imports.start_import(caller, body)))
 
 
 @app.get("/imports", tags=["Transfer"])
-def imports(status: Annotated[ImportStatus | None, Query()] = None, limit: api.Limit = 50,
-            next_token: api.Next = None) -> Page[ImportOut]:
-    return transfer.imports(api.caller(app), status.value if status else None, limit, next_token)
+def list_imports(status: Annotated[ImportStatus | None, Query()] = None, limit: api.Limit = 50,
+                 next_token: api.Next = None) -> Page[ImportOut]:
+    return imports.imports(api.caller(app), status.value if status else None, limit, next_token)
 
 
 @app.get("/imports/<importId>", tags=["Transfer"])
 def import_of(importId: JobId) -> ImportOut:
-    return transfer.import_of(api.caller(app), importId)
+    return imports.import_of(api.caller(app), importId)
 
 
 @app.post("/imports/<importId>/confirm", tags=["Transfer"])
 def confirm(importId: JobId, body: ConfirmIn) -> ImportOut:
-    return transfer.confirm(api.caller(app), importId, body)
+    return imports.confirm(api.caller(app), importId, body)
 
 
 @app.delete("/imports/<importId>", tags=["Transfer"])
 def cancel(importId: JobId) -> ImportOut:
-    return transfer.cancel(api.caller(app), importId)
+    return imports.cancel(api.caller(app), importId)
 
 
 http_handler = api.entrypoint(app)
 
 
 def _s3_event(record: Any) -> None:
-    transfer.handle_s3_message(record.body)
+    inbound.handle_s3_message(record.body)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from casework import transfer, transfer_file
+from casework import imports, transfer_file
 from casework.config import settings
 from casework.store import records
 from local import template
@@ -311,7 +311,7 @@ def test_trn5_bad_files_are_rejected_with_reasons_and_nothing_is_written(world, 
 def test_trn5_a_file_over_the_limit_is_refused_before_and_after_upload(world, api, s3, monkeypatch):
     leader = world.prison.leader
     assert_problem(api.post("/imports", leader, {"size": 50 * 1024 * 1024}), 413, "size")
-    monkeypatch.setattr(transfer, "settings", settings.model_copy(update={"max_transfer_bytes": 2048}))
+    monkeypatch.setattr(imports, "settings", settings.model_copy(update={"max_transfer_bytes": 2048}))
     job = upload(api, s3, leader, b"{" + b" " * 4096 + b"}", declared=100)  # the client sent more than declared
     assert job["status"] == "rejected" and "at most 2048" in job["reasons"][0]
 
@@ -384,13 +384,13 @@ def test_trn5_a_crash_at_any_write_step_leaves_the_old_person_or_the_new_and_a_r
         job = upload(api, s3, leader, synthetic(urn, "New", new_cases))
         assert job["status"] == "conflict"
         hook, calls = crash_at(step if steps is not None else 10_000)
-        monkeypatch.setattr(transfer, "before_write", hook)
+        monkeypatch.setattr(imports, "before_write", hook)
         try:
-            transfer.confirm(caller, job["importId"], ConfirmIn())
+            imports.confirm(caller, job["importId"], ConfirmIn())
             crashed = False
         except Crash:
             crashed = True
-        monkeypatch.setattr(transfer, "before_write", transfer._no_fault)
+        monkeypatch.setattr(imports, "before_write", imports._no_fault)
         if steps is None:  # the first round only counts the writes of a whole confirm
             assert not crashed
             steps = calls["n"]
@@ -415,13 +415,13 @@ def test_trn5_a_crash_while_importing_a_new_person_is_finished_by_the_redelivere
     leader = world.prison.leader
     raw = synthetic("URN-NEW", "New", 30)
     hook, calls = crash_at(10_000)
-    monkeypatch.setattr(transfer, "before_write", hook)
+    monkeypatch.setattr(imports, "before_write", hook)
     upload(api, s3, leader, synthetic("URN-COUNT", "New", 30))
     steps = calls["n"]
     for step in range(1, steps + 1):
         urn = f"URN-N{step:03d}"
         raw = synthetic(urn, "New", 30)
-        monkeypatch.setattr(transfer, "before_write", crash_at(step)[0])
+        monkeypatch.setattr(imports, "before_write", crash_at(step)[0])
         answer = api.post("/imports", leader, {"size": len(raw)})
         key = answer.json()["upload"]["fields"]["key"]
         s3.put_object(Bucket=settings.imports_bucket, Key=key, Body=raw)
@@ -429,7 +429,7 @@ def test_trn5_a_crash_while_importing_a_new_person_is_finished_by_the_redelivere
             deliver(settings.imports_bucket, key)
         seen = person(api, leader, urn)
         assert seen is None or len(seen["cases"]) == 30
-        monkeypatch.setattr(transfer, "before_write", transfer._no_fault)
+        monkeypatch.setattr(imports, "before_write", imports._no_fault)
         assert deliver(settings.imports_bucket, key) == {"batchItemFailures": []}
         assert len(person(api, leader, urn)["cases"]) == 30
         kinds = sorted(i["kind"] for i in record_items("prison", urn))

@@ -1,0 +1,469 @@
+"""Imports (TRN-3, TRN-4, TRN-5): a transfer file uploaded (or e-mailed, see `casework.inbound`) becomes the
+service's record of the person, at once for a new URN, on confirmation for one it already holds.
+
+A replace is all or nothing however many records the person has: the new generation of records is staged in a
+partition of its own (invisible: no index keys, and readers follow only the person's current generation),
+switched in by one conditional write on the person, then indexed, and the old generation is cleaned up. Each
+step is repeatable and the job remembers how far it got, so a crash anywhere resumes (a redelivered S3 event, a
+repeated confirm) to the same end, and a file already imported changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from casework import clock, ids, transfer_file
+from casework.access import Caller, Right, require, require_any, visible
+from casework.config import settings
+from casework.errors import Conflict, NotFound, TooLarge
+from casework.observability import count, logger
+from casework.schemas.common import Page
+from casework.schemas.transfer import (
+    ConfirmIn,
+    ExistingPerson,
+    ImportIn,
+    ImportOut,
+    ImportStatus,
+    Progress,
+    TransferCase,
+    TransferFile,
+    UploadForm,
+)
+from casework.store import audit, files, records, work
+from casework.store import directory as directory_store
+from casework.store import transfer as store
+from casework.store.models import CaseItem, ImportItem, PersonItem, RecordItem
+from casework.store.tx import Changes, WriteConflict
+from casework.transfer import JSON
+from casework.transfer_file import FileRefused
+
+_ULID_SEGMENT = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+
+
+def _no_fault(step: str) -> None:
+    """Called before every write of an import; tests replace it to crash the import at any step."""
+
+
+before_write: Callable[[str], None] = _no_fault
+
+
+# ---------------------------------------------------------------- import: the job (TRN-3, TRN-4)
+
+
+def start_import(caller: Caller, body: ImportIn) -> ImportOut:
+    """An import waiting for its file, and the short-lived form to upload it straight to S3."""
+    require(caller, Right.TRANSFER)
+    if body.size > settings.max_transfer_bytes:
+        raise TooLarge(f"A transfer file may be at most {settings.max_transfer_bytes} bytes.",
+                       errors=[{"field": "size", "message": f"larger than {settings.max_transfer_bytes} bytes"}])
+    import_id = ids.ulid()
+    key = f"imports/{caller.service_id}/{import_id}"
+    now = clock.now()
+    job = store.new_import(import_id, caller.service_id, ImportStatus.AWAITING_UPLOAD, clock.iso(now),
+                           source="upload", file_name=body.file_name, size=body.size, object_key=key,
+                           reopen_latest_case=body.reopen_latest_case, created_by=caller.user_id)
+    changes = Changes()
+    changes.create(job)
+    changes.create(audit.entry(import_entity(import_id), service_id=caller.service_id, action="import.started",
+                               actor_id=caller.user_id, after={"source": "upload", "size": body.size}))
+    changes.commit()
+    form = files.upload_form(key, content_type=JSON, size=body.size, expires_in=settings.upload_url_seconds,
+                             bucket=settings.imports_bucket)
+    out = _import_out(job)
+    out.upload = UploadForm(url=form["url"], fields=form["fields"],
+                            expires_at=clock.iso(now + timedelta(seconds=settings.upload_url_seconds)))
+    count("ImportStarted")
+    return out
+
+
+def import_of(caller: Caller, import_id: str) -> ImportOut:
+    return _import_out(_load_import(caller, import_id, Right.TRANSFER, Right.ADMIN_LIMITED))
+
+
+def imports(caller: Caller, status: str | None, limit: int, next_token: str | None) -> Page[ImportOut]:
+    """The service's imports, newest first; `quarantined` lists the e-mail that was not imported (TRN-6)."""
+    require_any(caller, Right.TRANSFER, Right.ADMIN_LIMITED)
+    statuses = [status] if status else [s.value for s in ImportStatus]
+    page = store.imports(caller.service_id, statuses, limit, next_token)
+    return Page[ImportOut](items=[_import_out(j) for j in page.items if isinstance(j, ImportItem)], next=page.next)
+
+
+def confirm(caller: Caller, import_id: str, body: ConfirmIn) -> ImportOut:
+    """TRN-4: replace all of the person's records with the file's. Confirming again is harmless."""
+    job = _load_import(caller, import_id)
+    if job.status in (ImportStatus.IMPORTED, ImportStatus.IMPORTING):
+        return _import_out(_run(job) if job.status == ImportStatus.IMPORTING else job)
+    if job.status != ImportStatus.CONFLICT:
+        raise Conflict(f"This import is {job.status}; only an import waiting in conflict can be confirmed.",
+                       current=_import_out(job).model_dump(mode="json", by_alias=True))
+    if body.reopen_latest_case is not None:
+        job.reopen_latest_case = body.reopen_latest_case
+    parsed = _file_for(job)
+    if parsed is None:
+        return _import_out(job)
+    head = store.head(job.service_id, parsed.body.person.urn)
+    job = _begin(job, parsed, head, actor=caller.user_id)
+    if job.status != ImportStatus.IMPORTING:
+        return _import_out(job)
+    return _import_out(_run(job, parsed))
+
+
+def cancel(caller: Caller, import_id: str) -> ImportOut:
+    """TRN-4: leave everything as it was. Cancelling twice is harmless; an import done cannot be cancelled."""
+    job = _load_import(caller, import_id)
+    if job.status == ImportStatus.CANCELLED:
+        return _import_out(job)
+    if job.status not in (ImportStatus.CONFLICT, ImportStatus.AWAITING_UPLOAD):
+        raise Conflict(f"This import is {job.status} and cannot be cancelled.",
+                       current=_import_out(job).model_dump(mode="json", by_alias=True))
+    _move(job, ImportStatus.CANCELLED, actor=caller.user_id, action="import.cancelled")
+    return _import_out(job)
+
+
+def _load_import(caller: Caller, import_id: str, *rights: Right) -> ImportItem:
+    """An import of the caller's service; reading it needs one of `rights` (default: transfer)."""
+    require_any(caller, *(rights or (Right.TRANSFER,)))
+    job = store.import_job(import_id) if ids.is_ulid(import_id) else None
+    if job is None:
+        raise NotFound("No import with that id.")
+    visible(caller, job.service_id, "import")
+    return job
+
+
+def import_entity(import_id: str) -> str:
+    return f"IMPORT#{import_id}"
+
+
+def _move(job: ImportItem, status: str, *, actor: str, action: str, reasons: list[str] | None = None,
+          extra: Changes | None = None, **fields: Any) -> ImportItem:
+    """Save the job under a new status, conditional on the version read, with its audit entry."""
+    before = job.status
+    job.status = status
+    if reasons is not None:
+        job.reasons = reasons
+    for name, value in fields.items():
+        setattr(job, name, value)
+    job.updated_at = clock.stamp()
+    changes = extra or Changes()
+    changes.save(store.file_import(job))
+    changes.create(audit.entry(import_entity(job.import_id), service_id=job.service_id, action=action,
+                               actor_id=actor, before={"status": before}, after={"status": status},
+                               reason="; ".join(reasons) if reasons else None))
+    before_write(f"job:{status}")
+    changes.commit()
+    return job
+
+
+def _import_out(job: ImportItem) -> ImportOut:
+    return ImportOut(
+        import_id=job.import_id, status=ImportStatus(job.status), source=job.source, file_name=job.file_name,
+        urn=job.urn, surname=job.surname, forename=job.forename, reasons=list(job.reasons or []),
+        existing=ExistingPerson.model_validate(job.existing) if job.existing else None,
+        reopen_latest_case=bool(job.reopen_latest_case), progress=Progress(done=int(job.done), total=int(job.total)),
+        cases=list(job.case_ids or []), sender=job.sender, subject=job.subject, created_at=job.created_at,
+        created_by=job.created_by, updated_at=job.updated_at,
+    )
+
+
+# ---------------------------------------------------------------- import: the file arrives (S3 event via SQS)
+
+
+def file_arrived(key: str) -> str:
+    """Validate an uploaded file and decide: rejected, conflict (an existing URN waits for a decision) or
+    imported (a new person). The outcome, or `ignored` for an object no import awaits."""
+    parts = key.split("/")
+    job = store.import_job(parts[2]) if len(parts) == 3 and parts[0] == "imports" and ids.is_ulid(parts[2]) else None
+    if job is None or job.object_key != key:
+        logger.warning("import object without an import", extra={"key": key})
+        return "ignored"
+    if job.status == ImportStatus.IMPORTING:
+        return _run(job).status  # a crash part-way: carry on from where it stopped
+    if job.status not in (ImportStatus.AWAITING_UPLOAD, ImportStatus.VALIDATING):
+        return "ignored"  # already decided: a redelivered event
+    if job.status == ImportStatus.AWAITING_UPLOAD:
+        job = _move(job, ImportStatus.VALIDATING, actor="system", action="import.received")
+    parsed = _file_for(job)
+    if parsed is None:
+        return job.status
+    head = store.head(job.service_id, parsed.body.person.urn)
+    job = _begin(job, parsed, head, actor="system")
+    if job.status == ImportStatus.IMPORTING:
+        job = _run(job, parsed)
+    return job.status
+
+
+def _file_for(job: ImportItem) -> TransferFile | None:
+    """The job's file read and checked, or None once the job has been moved to `rejected` with the reasons."""
+    raw = files.read(job.object_key or "", bucket=settings.imports_bucket, max_bytes=settings.max_transfer_bytes)
+    if raw is None:
+        _move(job, ImportStatus.REJECTED, actor="system", action="import.rejected",
+              reasons=["the uploaded file is no longer kept; upload it again"])
+        return None
+    try:
+        parsed = transfer_file.read(raw, max_bytes=settings.max_transfer_bytes)
+        if job.digest and parsed.digest != job.digest:
+            raise FileRefused(["the file changed since it was checked; upload it again"])
+        _plan(job, parsed, first_number=1)  # every record can be placed in this service
+    except FileRefused as refused:
+        _move(job, ImportStatus.REJECTED, actor="system", action="import.rejected", reasons=refused.reasons)
+        count("ImportRejected")
+        return None
+    return parsed
+
+
+def _begin(job: ImportItem, parsed: TransferFile, head: PersonItem | None, *, actor: str) -> ImportItem:
+    """Decide what the file does here: nothing (the same file is already the person's record), wait for a
+    decision (the URN exists), or start writing (a new person, or a confirmed replace)."""
+    person = parsed.body.person
+    fields = {"digest": parsed.digest, "urn": person.urn, "forename": person.forename, "surname": person.surname,
+              "total": _total(parsed)}
+    if head is not None and head.digest == parsed.digest:
+        return _move(job, ImportStatus.IMPORTED, actor=actor, action="import.already-imported",
+                     reasons=["this file is already this service's record of the person; nothing changed"],
+                     done=_total(parsed), **fields)
+    if head is not None and job.status != ImportStatus.CONFLICT:
+        _, held = records.person_with_cases(job.service_id, person.urn)
+        open_cases = sum(1 for c in held if c.status == "open")
+        existing = {"openCases": open_cases, "closedCases": len(held) - open_cases, "hasOpenCase": open_cases > 0}
+        count("ImportConflict")
+        return _move(job, ImportStatus.CONFLICT, actor=actor, action="import.conflict", existing=existing, **fields)
+    first = directory_store.reserve_case_numbers(job.service_id, len(parsed.body.cases))
+    return _move(job, ImportStatus.IMPORTING, actor=actor, action="import.confirmed" if head else "import.accepted",
+                 replaces=None if head is None else int(head.generation or 0),
+                 replaces_at=None if head is None else head.records_at,
+                 generation=(0 if head is None else int(head.generation or 0)) + 1, first_number=first, phase="staging",
+                 done=0, **fields)
+
+
+def _total(parsed: TransferFile) -> int:
+    return 1 + len(parsed.body.cases) + len(parsed.body.records)
+
+
+# ---------------------------------------------------------------- import: all or nothing (TRN-5)
+
+
+@dataclass
+class _Plan:
+    head: dict[str, Any]
+    partition: str
+    cases: list[CaseItem] = field(default_factory=list)
+    records: list[RecordItem] = field(default_factory=list)
+    refs: list[RecordItem] = field(default_factory=list)
+
+
+def _run(job: ImportItem, parsed: TransferFile | None = None) -> ImportItem:
+    """Carry an import on from its phase to the end: stage, switch, index, clean up. Every step is repeatable."""
+    if parsed is None:
+        parsed = _file_for(job)
+        if parsed is None:
+            return job
+    plan = _plan(job, parsed, first_number=int(job.first_number))
+    if job.phase == "staging":
+        _stage(job, plan)
+        job = _switch(job, parsed, plan)
+        if job.status != ImportStatus.IMPORTING:
+            return job
+    if job.phase == "switched":
+        _activate(plan)
+        if job.replaces is not None:
+            _clean(job.service_id, parsed.body.person.urn, job.replaces_at)
+        try:
+            job = _move(job, ImportStatus.IMPORTED, actor="system", action="import.completed", phase="done",
+                        done=int(job.total), case_ids=[c.case_id for c in plan.cases])
+        except WriteConflict:
+            return store.import_job(job.import_id) or job  # a concurrent attempt finished it
+        count("PersonImported")
+    return job
+
+
+def _records_at(job: ImportItem) -> str:
+    return f"I{job.import_id}"
+
+
+def _stage(job: ImportItem, plan: _Plan) -> None:
+    """Write the new generation where no reader looks yet, 25 items a request, reporting progress."""
+    staged = [*plan.cases, *plan.records]
+    for start in range(0, len(staged), store.BATCH):
+        before_write("stage")
+        store.put_all(staged[start:start + store.BATCH])
+        done = min(start + store.BATCH, len(staged))
+        if done < len(staged) and (done // store.BATCH) % 8 == 0:  # progress now and then, not every batch
+            job.done = done
+            job.updated_at = clock.stamp()
+            before_write("progress")
+            job.save()
+    for start in range(0, len(plan.refs), store.BATCH):
+        before_write("stage-refs")
+        store.put_all(plan.refs[start:start + store.BATCH])
+
+
+def _switch(job: ImportItem, parsed: TransferFile, plan: _Plan) -> ImportItem:
+    """The one conditional write that makes the new generation the person's record (with the job's move)."""
+    changes = Changes()
+    current = store.head(job.service_id, parsed.body.person.urn)
+    if (current is None) != (job.replaces is None) or (
+            current is not None and int(current.generation or 0) != int(job.replaces or 0)):
+        return _lost(job, plan)
+    fields = {**_person_fields(parsed), "generation": int(job.generation), "records_at": _records_at(job),
+              "digest": parsed.digest, "case_count": len(plan.cases)}
+    if current is None:
+        head = records.new_person(job.service_id, parsed.body.person.urn, created_at=clock.stamp(),
+                                  **_person_fields(parsed))
+        for name, value in fields.items():
+            setattr(head, name, value)
+        changes.create(head)
+    else:
+        for name, value in fields.items():
+            setattr(current, name, value)
+        changes.save(current)  # conditional on the version read: nobody changed the person meanwhile
+    changes.create(audit.entry(audit.person_entity(job.service_id, parsed.body.person.urn),
+                               service_id=job.service_id, action="person.imported", actor_id=job.created_by,
+                               after={"importId": job.import_id, "digest": parsed.digest,
+                                      "cases": [c.case_id for c in plan.cases]}))
+    try:
+        return _move(job, ImportStatus.IMPORTING, actor="system", action="import.switched", extra=changes,
+                     phase="switched", done=len(plan.cases) + len(plan.records))
+    except WriteConflict:
+        fresh = store.import_job(job.import_id)
+        if fresh is not None and fresh.phase != "staging":
+            return fresh  # a concurrent attempt of this import switched it first
+        return _lost(fresh or job, plan)
+
+
+def _lost(job: ImportItem, plan: _Plan) -> ImportItem:
+    """The person changed between the decision and the switch: the staged generation goes, nothing else changed."""
+    _discard(plan)
+    job = store.import_job(job.import_id) or job
+    return _move(job, ImportStatus.REJECTED, actor="system", action="import.rejected",
+                 reasons=["the person's record changed while importing; upload the file again"])
+
+
+def _person_fields(parsed: TransferFile) -> dict[str, Any]:
+    person = parsed.body.person
+    return {"forename": person.forename, "surname": person.surname,
+            "date_of_birth": person.date_of_birth.isoformat(), "chs_number": person.chs_number}
+
+
+def _activate(plan: _Plan) -> None:
+    """Put the new generation on the indexes (the case tables, the unassigned table)."""
+    indexed = [records.refresh_index_keys(c) for c in plan.cases]
+    for start in range(0, len(indexed), store.BATCH):
+        before_write("activate")
+        store.put_all(indexed[start:start + store.BATCH])
+
+
+def _clean(service_id: str, urn: str, records_at: str | None) -> None:
+    """Remove a replaced generation, its references, and the tasks its cases left in worktrays."""
+    old = [r for r in store.partition_items(records.partition_pk(service_id, urn, records_at))
+           if not isinstance(r, PersonItem)]
+    refs = [ref for r in old for ref in store.refs_of(r)]
+    for case in old:
+        if isinstance(case, CaseItem) and case.assigned_to and case.assignment_task_id:
+            before_write("clean-tasks")
+            work.complete(case.assigned_to, case.assignment_task_id, clock.stamp())
+    for batch in (refs, old):
+        for start in range(0, len(batch), store.BATCH):
+            before_write("clean")
+            store.delete_all(batch[start:start + store.BATCH])
+
+
+def _discard(plan: _Plan) -> None:
+    staged = [*plan.refs, *plan.cases, *plan.records]
+    for start in range(0, len(staged), store.BATCH):
+        store.delete_all(staged[start:start + store.BATCH])
+
+
+def _plan(job: ImportItem, parsed: TransferFile, *, first_number: int) -> _Plan:
+    """The items the file becomes in this service, the same every time for the same job: a partition of the job's
+    own, new case numbers from the service's counter (in the file's order), new ids derived from the job and the
+    old ids."""
+    body = parsed.body
+    urn = body.person.urn
+    partition = records.partition_pk(job.service_id, urn, _records_at(job))
+    ordered = sorted(body.cases, key=lambda c: c.case_number)
+    numbers = {c.case_number: first_number + n for n, c in enumerate(ordered)}
+    old_ids = {c.case_id for c in ordered}
+    for record in body.records:
+        old_ids.update(s for s in record.key.split("#") if _ULID_SEGMENT.match(s))
+    new_ids = {old: derived_id(job.import_id, old) for old in old_ids}
+    plan = _Plan(head=_person_fields(parsed), partition=partition)
+    latest = ordered[-1].case_number
+    for case in ordered:
+        reopen = bool(job.reopen_latest_case) and case.case_number == latest
+        plan.cases.append(_case_item(job.service_id, partition, parsed, case, numbers[case.case_number],
+                                     new_ids[case.case_id], reopen=reopen, multiple=len(ordered) > 1))
+    known = store.kinds()
+    for n, record in enumerate(body.records):
+        cls = known.get(record.kind)
+        if cls is None or cls in (PersonItem, CaseItem):
+            raise FileRefused([f"body.records.{n}.kind: {record.kind!r} is not a kind of record this service keeps"])
+        key = _rekey(record.key, numbers, new_ids)
+        data = _remap(record.data, new_ids, numbers)
+        try:
+            item = store.from_plain(cls, partition, key, job.service_id, data)
+        except (ValueError, TypeError, AttributeError) as error:
+            raise FileRefused([f"body.records.{n}.data: {error}"]) from None
+        plan.records.append(store.strip_index_keys(item))  # type: ignore[arg-type]
+    for case in plan.cases:
+        plan.refs.extend(store.refs_of(case))
+    for record in plan.records:
+        plan.refs.extend(store.refs_of(record))
+    return plan
+
+
+def _case_item(service_id: str, partition: str, parsed: TransferFile, case: TransferCase, number: int, case_id: str,
+               *, reopen: bool, multiple: bool) -> CaseItem:
+    person = parsed.body.person
+    try:
+        item = store.from_plain(CaseItem, partition, records.case_sk(number), service_id, dict(case.more))
+    except (ValueError, TypeError) as error:
+        raise FileRefused([f"case {case.case_number}: {error}"]) from None
+    assert isinstance(item, CaseItem)
+    item.case_id, item.case_number, item.case_type = case_id, number, str(case.case_type)
+    item.urn, item.forename, item.surname = person.urn, person.forename, person.surname
+    item.status, item.opened_at, item.closed_at = case.status, case.opened_at, case.closed_at
+    item.risk_need_level = case.risk_need_level
+    item.destruction_date = case.destruction_date.isoformat() if case.destruction_date else None
+    item.assigned_to, item.assignment_task_id, item.multiple_cases = None, None, multiple
+    if reopen:
+        item.status, item.closed_at, item.destruction_date = "open", None, None
+    return item
+
+
+def derived_id(seed: str, old: str) -> str:
+    """A new id fixed by `seed` and `old`, so a retry makes the same one: a ULID keeping the old one's time (an
+    imported record sorts as it did), or wholly from the hash when `old` is not a ULID."""
+    value = int.from_bytes(hashlib.sha256(f"{seed}:{old}".encode()).digest()[:17], "big") >> 6  # 130 bits
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    text = "".join(alphabet[(value >> (5 * i)) & 31] for i in reversed(range(26)))
+    text = ("0" if text[0] > "7" else text[0]) + text[1:]  # a ULID's first character is at most 7
+    return old[:10] + text[10:] if _ULID_SEGMENT.match(old) else text
+
+
+def _rekey(key: str, numbers: dict[int, int], new_ids: dict[str, str]) -> str:
+    parts = key.split("#")
+    for n, part in enumerate(parts):
+        if n > 0 and parts[n - 1] == "CASE" and part.isdigit():
+            parts[n] = f"{numbers[int(part)]:010d}"
+        elif part in new_ids:
+            parts[n] = new_ids[part]
+    return "#".join(parts)
+
+
+def _remap(value: Any, new_ids: dict[str, str], numbers: dict[int, int], name: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _remap(v, new_ids, numbers, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_remap(v, new_ids, numbers, name) for v in value]
+    if isinstance(value, str):
+        return new_ids.get(value, value)
+    if name == "caseNumber" and isinstance(value, int) and value in numbers:
+        return numbers[value]
+    return value
+
+

@@ -1,0 +1,139 @@
+"""E-mailed case files (TRN-6) and the transfer function's S3 events.
+
+SES stores each message in the inbound bucket. An attachment from a sender on the service's allowed list goes
+the upload path (it is put in the imports bucket, and its S3 event is handled by `casework.imports`); anything
+else is quarantined with the reason, for administrators to see.
+"""
+
+from __future__ import annotations
+
+from email import policy
+from email.parser import BytesParser
+from email.utils import getaddresses, parseaddr
+from typing import Any
+from urllib.parse import unquote_plus
+
+from casework import clock, transfer_file
+from casework.config import settings
+from casework.imports import JSON, derived_id, file_arrived, import_entity
+from casework.observability import count, logger
+from casework.schemas.library import s3_event
+from casework.schemas.transfer import ImportStatus
+from casework.store import audit, files
+from casework.store import directory as directory_store
+from casework.store import transfer as store
+from casework.store.tx import Changes, WriteConflict
+from casework.transfer_file import FileRefused
+
+MAX_ATTACHMENTS = 3
+
+
+def handle_s3_message(message_body: str) -> None:
+    """One SQS message of S3 events: uploaded transfer files and inbound mail. Redelivery is harmless; a failure
+    to reach AWS raises, so the message is retried and ends in the dead-letter queue after a few tries."""
+    event = s3_event(message_body)
+    for record in event.records:
+        if not record.event_name.startswith("ObjectCreated"):
+            continue
+        key = unquote_plus(record.s3.object.key)
+        if record.s3.bucket.name == settings.inbound_bucket:
+            receive_mail(key)
+        elif record.s3.bucket.name == settings.imports_bucket:
+            file_arrived(key)
+        else:
+            logger.warning("S3 event from an unexpected bucket", extra={"bucket": record.s3.bucket.name})
+
+
+# ---------------------------------------------------------------- e-mail-triggered import (TRN-6)
+
+
+def receive_mail(key: str) -> list[str]:
+    """A message SES stored: each attachment from an allowed sender goes the upload path (it is put in the imports
+    bucket and its S3 event does the rest); anything else is quarantined with the reason. The ids made."""
+    raw = files.read(key, bucket=settings.inbound_bucket, max_bytes=settings.max_transfer_bytes * 4)
+    if raw is None:
+        return []
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    service_id = _addressed_service(message)
+    if service_id is None:
+        logger.warning("inbound mail for no known service", extra={"key": key})
+        count("InboundMailUnroutable")
+        return []
+    sender = parseaddr(str(message.get("From", "")))[1].strip().lower()
+    subject = str(message.get("Subject", ""))[:200]
+    common = {"sender": sender or None, "subject": subject or None, "message_key": key}
+    if len(raw) > settings.max_transfer_bytes * 4:
+        return [_quarantine(service_id, key, 0, common, None, ["the message is too large"])]
+    if not sender or store.sender(service_id, sender) is None:
+        return [_quarantine(service_id, key, 0, common, None,
+                            [f"the sender {sender or '(none)'} is not on this service's allowed list"])]
+    attachments = list(message.iter_attachments())
+    if not attachments:
+        return [_quarantine(service_id, key, 0, common, None, ["the message has no attachment"])]
+    if len(attachments) > MAX_ATTACHMENTS:
+        too_many = f"the message has {len(attachments)} attachments; at most {MAX_ATTACHMENTS} are imported"
+        return [_quarantine(service_id, key, 0, common, None, [too_many])]
+    made = []
+    for n, part in enumerate(attachments):
+        name = (part.get_filename() or f"attachment-{n + 1}")[:200]
+        data = part.get_payload(decode=True) or b""
+        try:
+            transfer_file.read(data, max_bytes=settings.max_transfer_bytes)
+        except FileRefused as refused:
+            made.append(_quarantine(service_id, key, n, common, name, refused.reasons))
+            continue
+        made.append(_accept_attachment(service_id, key, n, common, name, data))
+    return made
+
+
+def _addressed_service(message: Any) -> str | None:
+    """The service a message was sent to: `imports+<service id>@<inbound domain>`."""
+    fields = [str(v) for h in ("To", "Cc", "Delivered-To", "X-Original-To") for v in message.get_all(h, [])]
+    for _, address in getaddresses(fields):
+        local, _, domain = address.lower().partition("@")
+        if settings.inbound_domain and domain != settings.inbound_domain.lower():
+            continue
+        if local.startswith("imports+") and directory_store.service(local.removeprefix("imports+")) is not None:
+            return local.removeprefix("imports+")
+    return None
+
+
+def _mail_job_id(key: str, n: int) -> str:
+    """The same message and attachment always make the same job, so a redelivered event makes nothing twice."""
+    return derived_id("inbound-mail", f"{key}#{n}")
+
+
+def _quarantine(service_id: str, key: str, n: int, common: dict[str, Any], name: str | None,
+                reasons: list[str]) -> str:
+    job_id = _mail_job_id(key, n)
+    job = store.new_import(job_id, service_id, ImportStatus.QUARANTINED, clock.stamp(), source="email",
+                           file_name=name, reasons=reasons, created_by="email", **common)
+    changes = Changes()
+    changes.create(job)
+    changes.create(audit.entry(import_entity(job_id), service_id=service_id, action="import.quarantined",
+                               actor_id="email", after={"sender": common["sender"]}, reason="; ".join(reasons)))
+    try:
+        changes.commit()
+        count("InboundMailQuarantined")
+    except WriteConflict:
+        pass  # already quarantined by an earlier delivery of the same event
+    return job_id
+
+
+def _accept_attachment(service_id: str, key: str, n: int, common: dict[str, Any], name: str, data: bytes) -> str:
+    job_id = _mail_job_id(key, n)
+    object_key = f"imports/{service_id}/{job_id}"
+    job = store.new_import(job_id, service_id, ImportStatus.AWAITING_UPLOAD, clock.stamp(), source="email",
+                           file_name=name, size=len(data), object_key=object_key, created_by="email", **common)
+    changes = Changes()
+    changes.create(job)
+    changes.create(audit.entry(import_entity(job_id), service_id=service_id, action="import.started",
+                               actor_id="email", after={"source": "email", "sender": common["sender"]}))
+    try:
+        changes.commit()
+    except WriteConflict:
+        existing = store.import_job(job_id)
+        if existing is not None and existing.status != ImportStatus.AWAITING_UPLOAD:
+            return job_id  # the file was put and handled already
+    files.put(object_key, data, content_type=JSON, bucket=settings.imports_bucket)
+    return job_id
