@@ -1,4 +1,5 @@
-"""`python -m bench [--only imports|dynamo] [--sizes 1000,20000] [--runs 7]`: every benchmark, tables, results."""
+"""`python -m bench [--only imports|dynamo|transfer] [--sizes 1000,20000] [--runs 7]`: every benchmark, tables,
+results."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def _sizes(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", choices=["imports", "dynamo"], help="run one benchmark")
+    parser.add_argument("--only", choices=["imports", "dynamo", "transfer"], help="run one benchmark")
     parser.add_argument("--sizes", type=_sizes, default=[1000, 20000], help="cases in the service (dynamo)")
     parser.add_argument("--runs", type=int, default=7, help="fresh interpreters per import measurement")
     args = parser.parse_args(argv)
@@ -44,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
         if result["problems"]:
             print(f"FAILED: {len(result['problems'])} problem(s), listed above", file=sys.stderr)
             failed = True
+    if args.only in (None, "transfer"):
+        from bench import transfer
+
+        path = write("transfer", transfer.run(runs=3))
+        print(f"-> {path.relative_to(ROOT)}")
     print(f"\nbench finished in {time.perf_counter() - started:.0f} s")
     return 1 if failed else 0
 
