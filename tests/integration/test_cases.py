@@ -523,7 +523,9 @@ def route_calls(world, api: Api) -> list[tuple[str, str, Any]]:
     """Every route of the template as (method, concrete path, a body that would otherwise be accepted)."""
     case = open_case(api, world.community.leader, urn="URN-ROUTES")
     values = {"caseId": case["caseId"], "urn": "URN-ROUTES", "userId": world.community.assessor,
-              "docId": "01JDROUTES0000000000000000", "versionId": "01JDROUTES0000000000000001"}
+              "docId": "01JDROUTES0000000000000000", "versionId": "01JDROUTES0000000000000001",
+              "destinationId": "01JDROUTES0000000000000002", "exportId": "01JDROUTES0000000000000003",
+              "importId": "01JDROUTES0000000000000004", "email": "someone@example.org"}
     document = {"title": "Refused", "fileName": "refused.pdf", "contentType": "application/pdf", "size": 10}
     bodies = {
         "POST /people": person_body("URN-REFUSED"),
@@ -531,6 +533,11 @@ def route_calls(world, api: Api) -> list[tuple[str, str, Any]]:
         "PUT /cases/{caseId}/assignment": {"userId": world.community.assessor},
         "POST /library": document,
         "PUT /library/{docId}": document,
+        "POST /destinations": {"name": "Refused", "email": "refused@example.org"},
+        "POST /import-senders": {"email": "refused@example.org"},
+        "POST /exports": {"caseId": case["caseId"], "destinationId": "01JDROUTES0000000000000002"},
+        "POST /imports": {"size": 100},
+        "POST /imports/{importId}/confirm": {},
     }
     calls = []
     for route in template.routes():
