@@ -58,6 +58,7 @@ def provision(cloud: Cloud) -> None:
     _cognito(cloud)
     _queues(cloud)
     _buckets(cloud)
+    _mail_identities(cloud)
 
 
 def _cognito(cloud: Cloud) -> None:
@@ -127,3 +128,10 @@ def _buckets(cloud: Cloud) -> None:
             s3.put_bucket_notification_configuration(
                 Bucket=name, NotificationConfiguration={"QueueConfigurations": queue_configs}
             )
+
+
+def _mail_identities(cloud: Cloud) -> None:
+    """SES refuses a sender it has not verified (moto too): verify each identity the template declares."""
+    ses = cloud.client("ses")
+    for res in template.resources("AWS::SES::EmailIdentity").values():
+        ses.verify_email_identity(EmailAddress=str(template.resolve(res["Properties"]["EmailIdentity"])))

@@ -111,7 +111,7 @@ def test_recording_a_person_answers_201_with_the_person(world, api):
     answer = api.post("/people", world.community.leader, person_body("URN-100", surname="Brown"))
     assert answer.status == 201
     assert answer.json() == {"urn": "URN-100", "forename": "Alex", "surname": "Brown", "dateOfBirth": "1990-04-01",
-                             "chsNumber": "CHS123", "cases": [], "multipleCases": False}
+                             "chsNumber": "CHS123", "cases": [], "multipleCases": False, "mappa": None}
     assert api.get("/people/URN-100", world.community.reader).json()["surname"] == "Brown"
 
 
@@ -524,6 +524,8 @@ def route_calls(world, api: Api) -> list[tuple[str, str, Any]]:
     case = open_case(api, world.community.leader, urn="URN-ROUTES")
     values = {"caseId": case["caseId"], "urn": "URN-ROUTES", "userId": world.community.assessor,
               "docId": "01JDROUTES0000000000000000", "versionId": "01JDROUTES0000000000000001"}
+    values.update(discussionId="01JDROUTES0000000000000002", notificationId="01JDROUTES0000000000000003",
+                  taskId="01JDROUTES0000000000000004")
     document = {"title": "Refused", "fileName": "refused.pdf", "contentType": "application/pdf", "size": 10}
     bodies = {
         "POST /people": person_body("URN-REFUSED"),
@@ -531,6 +533,11 @@ def route_calls(world, api: Api) -> list[tuple[str, str, Any]]:
         "PUT /cases/{caseId}/assignment": {"userId": world.community.assessor},
         "POST /library": document,
         "PUT /library/{docId}": document,
+        "POST /people/{urn}/mappa": {"dateOfDiscussion": "2026-01-05", "reviewDate": "2026-06-01", "level": 1,
+                                     "category": 1, "details": "Refused"},
+        "PATCH /mappa/{discussionId}": {"level": 2},
+        "POST /mappa/{discussionId}/notifications": {"recipients": [world.community.assessor],
+                                                     "dateNotified": "2026-01-05"},
     }
     calls = []
     for route in template.routes():
@@ -549,6 +556,7 @@ def assert_nothing_changed(world, api: Api) -> None:
     assert len(person["cases"]) == 1
     assert person["cases"][0]["assignedTo"] is None and person["cases"][0]["version"] == 1
     assert api.get("/library", world.community.admin).json()["items"] == []
+    assert api.get("/people/URN-ROUTES/mappa", world.community.leader).json()["items"] == []
 
 
 def test_every_route_refuses_a_request_without_a_token(world, api):

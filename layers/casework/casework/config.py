@@ -28,6 +28,11 @@ class Settings(BaseModel):
     download_url_seconds: int = Field(default=300, ge=30, le=3600)
     # A pending upload outlives its presigned POST, so a slow upload that started in time still lands.
     pending_upload_seconds: int = Field(default=3600, ge=60)
+    # Professional notifications (only the notifications function is given a queue and a sender).
+    notifications_queue_url: str = ""
+    mail_from: str = ""
+    # An alert not on the queue this long after its notification was written is re-sent by the repair sweep.
+    outbox_grace_seconds: int = Field(default=60, ge=0)
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -48,6 +53,8 @@ def load() -> Settings:
             "stage": _env("STAGE", "dev"),
             "library_bucket": _env("LIBRARY_BUCKET", ""),
             "max_document_bytes": _env("MAX_DOCUMENT_BYTES", str(25 * 1024 * 1024)),
+            "notifications_queue_url": _env("NOTIFICATIONS_QUEUE_URL", ""),
+            "mail_from": _env("MAIL_FROM", ""),
         }
     )
 
