@@ -86,4 +86,20 @@ def seed(cloud: Cloud) -> list[DemoUser]:
                 opened.append(cases.open_case(leader, CaseIn(urn=urn, case_type="ls-cmi")))
         for case in opened[:2]:  # two assigned, the rest wait in the unassigned table
             assignment.assign(leader, case.case_id, AssignmentIn(user_id=assessor.user_id), None)
+    seed_mappa(users)
     return users
+
+
+def seed_mappa(users: list[DemoUser]) -> None:
+    """A current MAPPA discussion for Jamie Anderson in the community service, for the notification walkthrough."""
+    from datetime import timedelta
+
+    from casework import clock, directory, mappa
+    from casework.schemas.mappa import MappaIn
+
+    leader = next(u for u in users if u.service_id == "community" and u.role == "leader")
+    today = clock.today()
+    mappa.record(directory.caller_for(leader.user_id), "URN-100001", MappaIn(
+        date_of_discussion=today - timedelta(days=14), review_date=today + timedelta(days=76), level=2, category=1,
+        details="Demo action plan: weekly home visits; police to share intelligence; review at the next MAPP meeting.",
+    ))
