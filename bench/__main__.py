@@ -1,4 +1,5 @@
-"""`python -m bench [--only imports|dynamo] [--sizes 1000,20000] [--runs 7]`: every benchmark, tables, results."""
+"""`python -m bench [--only imports|dynamo|fanout] [--sizes 1000,20000] [--runs 7] [--recipients 200]`: every
+benchmark, tables, results."""
 
 from __future__ import annotations
 
@@ -18,9 +19,10 @@ def _sizes(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", choices=["imports", "dynamo"], help="run one benchmark")
+    parser.add_argument("--only", choices=["imports", "dynamo", "fanout"], help="run one benchmark")
     parser.add_argument("--sizes", type=_sizes, default=[1000, 20000], help="cases in the service (dynamo)")
     parser.add_argument("--runs", type=int, default=7, help="fresh interpreters per import measurement")
+    parser.add_argument("--recipients", type=int, default=200, help="recipients of the fan-out's notification")
     args = parser.parse_args(argv)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
@@ -43,6 +45,15 @@ def main(argv: list[str] | None = None) -> int:
             failed = True
         if result["problems"]:
             print(f"FAILED: {len(result['problems'])} problem(s), listed above", file=sys.stderr)
+            failed = True
+    if args.only in (None, "fanout"):
+        from bench import fanout
+
+        result = fanout.run(recipients=args.recipients)
+        path = write("fanout", result)
+        print(f"-> {path.relative_to(ROOT)}")
+        if result.get("problem"):
+            print(f"FAILED: {result['problem']}", file=sys.stderr)
             failed = True
     print(f"\nbench finished in {time.perf_counter() - started:.0f} s")
     return 1 if failed else 0
