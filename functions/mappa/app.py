@@ -19,7 +19,7 @@ DiscussionId = Annotated[str, Path(min_length=1, max_length=64)]
 @app.post("/people/<urn>/mappa", tags=["MAPPA"])
 def record(urn: Urn, body: MappaIn) -> Response[MappaOut]:
     caller = api.caller(app)
-    answer = api.once(app, "mappa.record", body, MappaOut, lambda: mappa.record(caller, urn, body))
+    answer = api.once(app, f"mappa.record#{urn.upper()}", body, MappaOut, lambda: mappa.record(caller, urn, body))
     return api.with_etag(answer, answer.version, status=201)
 
 

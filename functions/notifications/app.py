@@ -19,7 +19,7 @@ Id = Annotated[str, Path(min_length=1, max_length=64)]
 @app.post("/mappa/<discussionId>/notifications", tags=["MAPPA"])
 def notify(discussionId: Id, body: NotificationIn) -> Response[NotificationOut]:
     caller = api.caller(app)
-    return api.created(api.once(app, "mappa.notify", body, NotificationOut,
+    return api.created(api.once(app, f"mappa.notify#{discussionId}", body, NotificationOut,
                                 lambda: mappa.notify(caller, discussionId, body)))
 
 

@@ -475,3 +475,34 @@ def test_map2_no_details_in_notifications_tasks_messages_or_audit(world, api, cl
     assert SECRET not in all_audit_text()
     ses = ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-2"]
     assert all(SECRET not in str(m.body) and "Smith" not in str(m.body) for m in ses.sent_messages)
+
+
+def test_map1_retried_record_with_the_same_idempotency_key_records_once(world, api):
+    urn = person(api, world.community.leader)
+    key = {"Idempotency-Key": "mappa-once-1"}
+    first = api.post(f"/people/{urn}/mappa", world.community.leader, discussion_body(), headers=key)
+    again = api.post(f"/people/{urn}/mappa", world.community.leader, discussion_body(), headers=key)
+    assert first.status == again.status == 201
+    assert first.json()["discussionId"] == again.json()["discussionId"]
+    assert len(api.get(f"/people/{urn}/mappa", world.community.leader).json()["items"]) == 1
+    other = api.post(f"/people/{urn}/mappa", world.community.leader, discussion_body(level=3), headers=key)
+    assert_problem(other, 422, "Idempotency-Key")
+
+
+def test_map4_two_leads_recording_at_once_leave_one_current_discussion(world, api, monkeypatch):
+    """The person's flag is the condition: of two discussions recorded from the same reading, one stands."""
+    from casework import directory, mappa
+    from casework.errors import Conflict
+    from casework.schemas.mappa import MappaIn
+    from casework.store import records
+
+    urn = person(api, world.community.leader)
+    caller = directory.caller_for(world.community.leader)
+    stale = records.person("community", urn)
+    record(api, world.community.leader, urn)
+    monkeypatch.setattr(records, "person", lambda service_id, u: stale)  # read before the other lead wrote
+    with pytest.raises(Conflict):
+        mappa.record(caller, urn, MappaIn.model_validate(discussion_body()))
+    monkeypatch.undo()
+    listed = api.get(f"/people/{urn}/mappa", world.community.leader).json()
+    assert [d["current"] for d in listed["items"]] == [True]
