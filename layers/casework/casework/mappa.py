@@ -7,6 +7,7 @@ are never written to the audit trail, a worktray subject, a queue message, an e-
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TypeVar
 
 from casework import calendar, clock, ids, notifications, views
 from casework.access import Caller, Right, require, visible
@@ -20,6 +21,7 @@ from casework.store.models import AuditItem, MappaItem, MappaNotificationItem, P
 from casework.store.tx import Changes, WriteConflict
 
 ACKNOWLEDGE_WITHIN_WORKING_DAYS = 5
+T = TypeVar("T", MappaItem, MappaNotificationItem)
 
 
 # ---------------------------------------------------------------- discussions (MAP-1..4)
@@ -105,14 +107,18 @@ def record(caller: Caller, urn: str, body: MappaIn) -> MappaOut:
     return views.mappa_out(caller, discussion, person, [])
 
 
-def _load(caller: Caller, discussion_id: str) -> MappaItem:
-    """A discussion of the caller's service: another service's is not found (never forbidden)."""
-    require(caller, Right.CASE_READ)
-    found = store.find_discussion(discussion_id) if ids.is_ulid(discussion_id) else None
+def _seen(caller: Caller, found: T | None, what: str) -> T:
+    """Missing and another service's alike are not found (never forbidden)."""
     if found is None:
-        raise NotFound("No MAPPA discussion with that id.")
-    visible(caller, found.service_id, "MAPPA discussion")
+        raise NotFound(f"No {what} with that id.")
+    visible(caller, found.service_id, what)
     return found
+
+
+def _load(caller: Caller, discussion_id: str) -> MappaItem:
+    require(caller, Right.CASE_READ)
+    return _seen(caller, store.find_discussion(discussion_id) if ids.is_ulid(discussion_id) else None,
+                 "MAPPA discussion")
 
 
 def discussions(caller: Caller, urn: str) -> MappaListOut:
@@ -255,10 +261,8 @@ def notify(caller: Caller, discussion_id: str, body: NotificationIn) -> Notifica
 
 
 def _note_for(caller: Caller, notification_id: str) -> tuple[MappaNotificationItem, PersonItem]:
-    note = store.find_notification(notification_id) if ids.is_ulid(notification_id) else None
-    if note is None:
-        raise NotFound("No notification with that id.")
-    visible(caller, note.service_id, "notification")
+    note = _seen(caller, store.find_notification(notification_id) if ids.is_ulid(notification_id) else None,
+                 "notification")
     person = records.person(note.service_id, note.urn)
     assert person is not None
     return note, person
