@@ -245,6 +245,7 @@ def test_map5_notify_two_professionals_each_gets_one_task_and_one_mail(world, ap
     for user in recipients:
         (task,) = mappa_tasks(user)
         assert task.subject == "MAPPA notification: Alex Smith (URN-M1)" and SECRET not in task.subject
+        assert task.emailed_at is not None
         tray = api.get("/me/worktray", user).json()["items"]
         mine = [t for t in tray if t["kind"] == "mappa-notification"]
         assert mine[0]["link"] == f"/notifications/{sent.json()['notificationId']}"
@@ -506,3 +507,15 @@ def test_map4_two_leads_recording_at_once_leave_one_current_discussion(world, ap
     monkeypatch.undo()
     listed = api.get(f"/people/{urn}/mappa", world.community.leader).json()
     assert [d["current"] for d in listed["items"]] == [True]
+
+
+def test_ntf2_a_refused_e_mail_does_not_hold_back_the_alert(world, api, aws):
+    """SES refuses the sender (not verified): the task is still made, without `emailedAt`."""
+    c = cloud_module.Cloud(endpoint=None, server=None)  # type: ignore[arg-type]
+    cloud_module._queues(c)  # and no SES identity
+    urn = person(api, world.community.leader)
+    made = record(api, world.community.leader, urn)
+    notify(api, world.community.leader, made["discussionId"], [world.community.assessor])
+    assert Drivers(c, Invoker()).drain(QUEUE) == 1
+    (task,) = mappa_tasks(world.community.assessor)
+    assert task.emailed_at is None and queue_messages(c) == []

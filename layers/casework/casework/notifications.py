@@ -80,6 +80,25 @@ def repair() -> dict[str, int]:
     return {"outboxes": len(due), "stillPending": still}
 
 
+_RETRY_MAIL = {"Throttling", "ThrottlingException", "ServiceUnavailable", "InternalFailure", "RequestTimeout"}
+
+
+def _mailed(address: str, notification_id: str) -> bool:
+    """Sent before the task, so a crash re-sends rather than loses it. A refusal that will not change (an
+    unverified or rejected address) must not hold back the worktray alert: it is logged and the task made;
+    a throttled or failing SES raises, and the message is retried."""
+    try:
+        messaging.send_mail(address, MAIL_SUBJECT, MAIL_TEXT)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in _RETRY_MAIL:
+            raise
+        logger.warning("alert e-mail refused", extra={"notificationId": notification_id, "code": code})
+        count("MappaMailRefused")
+        return False
+    return True
+
+
 def deliver(body: str) -> bool:
     """One message: the recipient's worktray task (once) and an e-mail when they have an address. Returns
     False when the task existed already. A message that is not a delivery raises (it is poison)."""
@@ -102,8 +121,7 @@ def deliver(body: str) -> bool:
         case_id=None, due_date=message.due_date, created_at=clock.stamp(),
         link=f"/notifications/{message.notification_id}",
     )
-    if user.email and settings.mail_from:
-        messaging.send_mail(user.email, MAIL_SUBJECT, MAIL_TEXT)  # before the task: a crash re-sends, never loses
+    if user.email and settings.mail_from and _mailed(user.email, message.notification_id):
         task.emailed_at = clock.stamp()
     created = work.create_once(task)
     count("MappaAlertDelivered" if created else "MappaAlertRedelivered")
