@@ -519,3 +519,26 @@ def test_ntf2_a_refused_e_mail_does_not_hold_back_the_alert(world, api, aws):
     assert Drivers(c, Invoker()).drain(QUEUE) == 1
     (task,) = mappa_tasks(world.community.assessor)
     assert task.emailed_at is None and queue_messages(c) == []
+
+
+def test_ntf2_sent_but_not_recorded_the_sweep_sends_again_and_still_one_task(world, api, cloud, drivers,
+                                                                              monkeypatch):
+    """The messages reach the queue but the outbox update fails: the call still succeeds, the sweep re-sends
+    after the grace, and the consumer makes one task each."""
+    from casework.store import outbox
+
+    urn = person(api, world.community.leader)
+    made = record(api, world.community.leader, urn)
+
+    def broken(pending, recipients):
+        raise outbox.OutboxError("DynamoDB unavailable")
+
+    monkeypatch.setattr(outbox, "sent", broken)
+    recipients = [world.community.assessor, world.community.assessor2]
+    sent = notify(api, world.community.leader, made["discussionId"], recipients)
+    assert sent.status == 201 and sent.json()["queued"] == 2
+    monkeypatch.undo()
+    with clock.frozen(clock.now() + timedelta(minutes=2)):
+        assert drivers.fire("RepairDeliveries") == {"outboxes": 1, "stillPending": 0}
+    assert drivers.drain(QUEUE) == 4  # every alert twice on the queue
+    assert [len(mappa_tasks(u)) for u in recipients] == [1, 1]

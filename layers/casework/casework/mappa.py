@@ -256,7 +256,7 @@ def notify(caller: Caller, discussion_id: str, body: NotificationIn) -> Notifica
         "dateNotified": note.date_notified, "sendAlert": body.send_alert}))
     _commit(changes)
     count("MappaNotified")
-    queued = len(notifications.dispatch(pending)) if pending is not None else 0
+    queued = notifications.send_now(pending) if pending is not None else 0
     return views.notification_out(note, person, queued=queued)
 
 

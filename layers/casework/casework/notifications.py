@@ -71,6 +71,17 @@ def dispatch(pending: OutboxItem) -> set[str]:
     return remaining
 
 
+def send_now(pending: OutboxItem) -> int:
+    """Right after the notification's transaction. Whatever fails here leaves alerts pending for the sweep
+    and never fails the call (the notification is written); returns how many are still pending."""
+    try:
+        return len(dispatch(pending))
+    except store.OutboxError:
+        logger.warning("outbox not updated after sending", extra={"notificationId": pending.notification_id})
+        count("MappaAlertsPending")
+        return len(pending.pending or ())
+
+
 def repair() -> dict[str, int]:
     """The scheduled sweep (NTF-2): re-send alerts the queue did not take, oldest first."""
     due = store.due(clock.stamp(), SWEEP_LIMIT)

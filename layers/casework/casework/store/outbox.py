@@ -7,11 +7,15 @@ finds exactly the stuck ones with one Query.
 
 from __future__ import annotations
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import PynamoDBException, UpdateError
 
 from casework.store.models import OutboxItem
 
 _QUEUE = "notifications"
+
+
+class OutboxError(Exception):
+    """The outbox could not be updated; its recipients stay pending, so the sweep sends them again."""
 
 
 def _retry_key(at: str, notification_id: str) -> str:
@@ -29,22 +33,27 @@ def new_outbox(*, notification_id: str, discussion_id: str, service_id: str, urn
 
 def sent(outbox: OutboxItem, recipients: set[str]) -> set[str]:
     """Take recipients off the pending list; returns who is still pending. An empty list leaves the index."""
-    if recipients:
-        outbox.update([OutboxItem.pending.delete(recipients)])
-    remaining = set(outbox.pending or ())
-    if not remaining:
-        try:
+    try:
+        if recipients:
+            outbox.update([OutboxItem.pending.delete(recipients)])
+        remaining = set(outbox.pending or ())
+        if not remaining:
             outbox.update([OutboxItem.retry_queue.remove(), OutboxItem.retry_at.remove()],
                           condition=OutboxItem.pending.does_not_exist())
-        except UpdateError as error:  # someone added recipients meanwhile: they stay in the index
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
-    return remaining
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":  # recipients added meanwhile
+            raise OutboxError(str(error)) from error
+    except PynamoDBException as error:
+        raise OutboxError(str(error)) from error
+    return set(outbox.pending or ())
 
 
 def retry_at(outbox: OutboxItem, at: str) -> None:
-    outbox.update([OutboxItem.retry_at.set(_retry_key(at, outbox.notification_id))],
-                  condition=OutboxItem.pending.exists())
+    try:
+        outbox.update([OutboxItem.retry_at.set(_retry_key(at, outbox.notification_id))],
+                      condition=OutboxItem.pending.exists())
+    except PynamoDBException as error:
+        raise OutboxError(str(error)) from error
 
 
 def due(now: str, limit: int) -> list[OutboxItem]:
