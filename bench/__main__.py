@@ -1,5 +1,5 @@
-"""`python -m bench [--only imports|dynamo|transfer] [--sizes 1000,20000] [--runs 7]`: every benchmark, tables,
-results."""
+"""`python -m bench [--only imports|dynamo|fanout|transfer] [--sizes 1000,20000] [--runs 7] [--recipients 200]`: every
+benchmark, tables, results."""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ def _sizes(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", choices=["imports", "dynamo", "transfer"], help="run one benchmark")
+    parser.add_argument("--only", choices=["imports", "dynamo", "fanout", "transfer"], help="run one benchmark")
     parser.add_argument("--sizes", type=_sizes, default=[1000, 20000], help="cases in the service (dynamo)")
     parser.add_argument("--runs", type=int, default=7, help="fresh interpreters per import measurement")
+    parser.add_argument("--recipients", type=int, default=200, help="recipients of the fan-out's notification")
     args = parser.parse_args(argv)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
@@ -50,6 +51,15 @@ def main(argv: list[str] | None = None) -> int:
 
         path = write("transfer", transfer.run(runs=3))
         print(f"-> {path.relative_to(ROOT)}")
+    if args.only in (None, "fanout"):
+        from bench import fanout
+
+        result = fanout.run(recipients=args.recipients)
+        path = write("fanout", result)
+        print(f"-> {path.relative_to(ROOT)}")
+        if result.get("problem"):
+            print(f"FAILED: {result['problem']}", file=sys.stderr)
+            failed = True
     print(f"\nbench finished in {time.perf_counter() - started:.0f} s")
     return 1 if failed else 0
 

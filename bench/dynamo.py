@@ -29,6 +29,7 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -234,6 +235,7 @@ class World:
     export_id: str = ""  # an export made
     imported_id: str = ""  # an import done (confirming it again changes nothing)
     cancellable: list[str] = field(default_factory=list)  # imports awaiting their file, one per DELETE
+    mappa: dict[str, Any] = field(default_factory=dict)  # see seed_mappa
 
 
 def _library_routes() -> bool:
@@ -472,6 +474,7 @@ def probes() -> list[Probe]:
               writes=True),
         *library_probes(),
         *transfer_probes(),
+        *mappa_probes(),
     ]
 
 
@@ -537,6 +540,93 @@ def transfer_probes() -> list[Probe]:
               lambda w, n: Request("POST", f"/imports/{w.imported_id}/confirm", body={})),
         Probe("DELETE /imports/{importId}", "DELETE /imports/{importId}",
               lambda w, n: Request("DELETE", f"/imports/{w.cancellable.pop()}"), writes=True),
+    ]
+
+
+def _mappa_routes() -> bool:
+    from local import template
+
+    return any(r.path.startswith("/mappa") for r in template.routes())
+
+
+MAPPA_CALLS = 3  # at most one "first", one cold and one warm call per probe and size
+
+
+def seed_mappa(world: World) -> None:
+    """Two people with a current MAPPA discussion (one for reads, patches and notifications, one for the
+    subsequent-discussion flow), the notifications queue, and for the first assessor alerts to acknowledge
+    and tasks to complete, one per call. Made through the API after the cases are loaded."""
+    import boto3
+
+    from casework import clock, ids
+    from casework.config import settings
+    from casework.store import work
+
+    if not _mappa_routes():
+        return
+    boto3.client("sqs", region_name=ENV["AWS_REGION"]).create_queue(
+        QueueName=settings.notifications_queue_url.rsplit("/", 1)[1])
+    started = clock.today()
+
+    def discussion(urn: str) -> str:
+        status, body = _call(Request("POST", f"/people/{urn}/mappa", body={
+            "dateOfDiscussion": str(started.replace(year=started.year - 1)), "reviewDate": str(started.replace(
+                year=started.year + 1)), "level": 1, "category": 1, "details": "Bench action plan"}))
+        assert status == 201, body
+        return str(body["discussionId"])
+
+    urn, write_urn = world.urns[1], world.urns[2]
+    read_id = discussion(urn)
+    discussion(write_urn)
+    acknowledge = []
+    for _ in range(MAPPA_CALLS):
+        status, body = _call(Request("POST", f"/mappa/{read_id}/notifications", body={
+            "recipients": [ASSESSORS[0]], "dateNotified": str(started), "sendAlert": False}))
+        assert status == 201, body
+        acknowledge.append(body["notificationId"])
+    tasks = []
+    for _ in range(MAPPA_CALLS):
+        task = work.new_task(task_id=ids.ulid(), user_id=ASSESSORS[0], service_id=SERVICE, kind="mappa-notification",
+                             subject="MAPPA notification", case_id=None, due_date=None, created_at=clock.stamp())
+        task.save()
+        tasks.append(task.task_id)
+    world.mappa = {"urn": urn, "write_urn": write_urn, "discussion": read_id, "notification": acknowledge[0],
+                   "acknowledge": acknowledge, "tasks": tasks}
+
+
+def mappa_probes() -> list[Probe]:
+    """MAPPA as the team leader (rights 100/110); acknowledgement and completion by the recipient."""
+    if not _mappa_routes():
+        return []
+
+    def subsequent(w: World, n: int) -> dict[str, Any]:
+        day = date.today() - timedelta(days=100 - n)
+        return {"dateOfDiscussion": str(day), "reviewDate": str(day + timedelta(days=200)), "level": 2,
+                "category": 1, "details": "Bench plan", "endCurrent": True}
+
+    return [
+        Probe("GET /people/{urn}/mappa", "GET /people/{urn}/mappa",
+              lambda w, n: Request("GET", f"/people/{w.mappa['urn']}/mappa")),
+        Probe("GET /mappa/{discussionId}", "GET /mappa/{discussionId}",
+              lambda w, n: Request("GET", f"/mappa/{w.mappa['discussion']}")),
+        Probe("POST /people/{urn}/mappa", "POST /people/{urn}/mappa (subsequent)",
+              lambda w, n: Request("POST", f"/people/{w.mappa['write_urn']}/mappa", body=subsequent(w, n)),
+              expect=201, writes=True),
+        Probe("PATCH /mappa/{discussionId}", "PATCH /mappa/{discussionId}",
+              lambda w, n: Request("PATCH", f"/mappa/{w.mappa['discussion']}", body={"level": 1 + n % 3}),
+              writes=True),
+        Probe("POST /mappa/{discussionId}/notifications", "POST /mappa/{discussionId}/notifications (2 alerts)",
+              lambda w, n: Request("POST", f"/mappa/{w.mappa['discussion']}/notifications", body={
+                  "recipients": ASSESSORS[:2], "dateNotified": str(date.today())}),
+              expect=201, writes=True),
+        Probe("GET /notifications/{notificationId}", "GET /notifications/{notificationId}",
+              lambda w, n: Request("GET", f"/notifications/{w.mappa['notification']}")),
+        Probe("POST /notifications/{notificationId}/acknowledge", "POST /notifications/{notificationId}/acknowledge",
+              lambda w, n: Request("POST", f"/notifications/{w.mappa['acknowledge'].pop()}/acknowledge"),
+              writes=True, user=ASSESSORS[0]),
+        Probe("POST /worktray/{taskId}/complete", "POST /worktray/{taskId}/complete",
+              lambda w, n: Request("POST", f"/worktray/{w.mappa['tasks'].pop()}/complete"), writes=True,
+              user=ASSESSORS[0]),
     ]
 
 
@@ -702,6 +792,7 @@ def run(sizes: list[int], log: Any = print) -> dict[str, Any]:
             with mock_aws():
                 template.create_tables(boto3.client("dynamodb", region_name=ENV["AWS_REGION"]))
                 world = seed(size)
+                seed_mappa(world)
                 log(f"seeded {size} cases ({sum(world.items.values())} items: {dict(world.items)}) "
                     f"in {world.seconds:.1f} s")
                 seeding[size] = {"seconds": round(world.seconds, 1), "items": dict(world.items)}

@@ -58,7 +58,7 @@ def provision(cloud: Cloud) -> None:
     _cognito(cloud)
     _queues(cloud)
     _buckets(cloud)
-    _mail(cloud)
+    _mail_identities(cloud)
 
 
 def _cognito(cloud: Cloud) -> None:
@@ -130,9 +130,8 @@ def _buckets(cloud: Cloud) -> None:
             )
 
 
-def _mail(cloud: Cloud) -> None:
-    """SES sends only from verified addresses: verify every sender the functions are configured with."""
-    senders = {template.function_environment(f).get("MAIL_FROM") for f in template.functions().values()}
+def _mail_identities(cloud: Cloud) -> None:
+    """SES refuses a sender it has not verified (moto too): verify each identity the template declares."""
     ses = cloud.client("ses")
-    for address in sorted(a for a in senders if a):
-        ses.verify_email_identity(EmailAddress=address)
+    for res in template.resources("AWS::SES::EmailIdentity").values():
+        ses.verify_email_identity(EmailAddress=str(template.resolve(res["Properties"]["EmailIdentity"])))

@@ -87,6 +87,7 @@ def seed(cloud: Cloud) -> list[DemoUser]:
         for case in opened[:2]:  # two assigned, the rest wait in the unassigned table
             assignment.assign(leader, case.case_id, AssignmentIn(user_id=assessor.user_id), None)
         _transfer_partners(service_id, next(u for u in users if u.service_id == service_id and u.role == "admin"))
+    seed_mappa(users)
     return users
 
 
@@ -107,3 +108,18 @@ def _transfer_partners(service_id: str, admin_user: DemoUser) -> None:
     admin = directory.caller_for(admin_user.user_id)
     transfer.add_destination(admin, DestinationIn(name=name, email=address))
     transfer.add_sender(admin, SenderIn(email=sender, name=name))
+
+
+def seed_mappa(users: list[DemoUser]) -> None:
+    """A current MAPPA discussion for Jamie Anderson in the community service, for the notification walkthrough."""
+    from datetime import timedelta
+
+    from casework import clock, directory, mappa
+    from casework.schemas.mappa import MappaIn
+
+    leader = next(u for u in users if u.service_id == "community" and u.role == "leader")
+    today = clock.today()
+    mappa.record(directory.caller_for(leader.user_id), "URN-100001", MappaIn(
+        date_of_discussion=today - timedelta(days=14), review_date=today + timedelta(days=76), level=2, category=1,
+        details="Demo action plan: weekly home visits; police to share intelligence; review at the next MAPP meeting.",
+    ))

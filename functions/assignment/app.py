@@ -55,4 +55,9 @@ def my_worktray(status: Annotated[Literal["open", "all"], Query()] = "open", lim
     return worktray.worktray(api.caller(app), status=status, limit=limit, next_token=next_token)
 
 
+@app.post("/worktray/<taskId>/complete", tags=["Worktray"])
+def complete_task(taskId: Annotated[str, Path(min_length=1, max_length=64)]) -> TaskOut:
+    return worktray.complete(api.caller(app), taskId)
+
+
 handler = api.entrypoint(app)

@@ -111,7 +111,7 @@ def test_recording_a_person_answers_201_with_the_person(world, api):
     answer = api.post("/people", world.community.leader, person_body("URN-100", surname="Brown"))
     assert answer.status == 201
     assert answer.json() == {"urn": "URN-100", "forename": "Alex", "surname": "Brown", "dateOfBirth": "1990-04-01",
-                             "chsNumber": "CHS123", "cases": [], "multipleCases": False}
+                             "chsNumber": "CHS123", "cases": [], "multipleCases": False, "mappa": None}
     assert api.get("/people/URN-100", world.community.reader).json()["surname"] == "Brown"
 
 
@@ -526,6 +526,8 @@ def route_calls(world, api: Api) -> list[tuple[str, str, Any]]:
               "docId": "01JDROUTES0000000000000000", "versionId": "01JDROUTES0000000000000001",
               "destinationId": "01JDROUTES0000000000000002", "exportId": "01JDROUTES0000000000000003",
               "importId": "01JDROUTES0000000000000004", "email": "someone@example.org"}
+    values.update(discussionId="01JDROUTES0000000000000005", notificationId="01JDROUTES0000000000000006",
+                  taskId="01JDROUTES0000000000000007")
     document = {"title": "Refused", "fileName": "refused.pdf", "contentType": "application/pdf", "size": 10}
     bodies = {
         "POST /people": person_body("URN-REFUSED"),
@@ -538,6 +540,11 @@ def route_calls(world, api: Api) -> list[tuple[str, str, Any]]:
         "POST /exports": {"caseId": case["caseId"], "destinationId": "01JDROUTES0000000000000002"},
         "POST /imports": {"size": 100},
         "POST /imports/{importId}/confirm": {},
+        "POST /people/{urn}/mappa": {"dateOfDiscussion": "2026-01-05", "reviewDate": "2026-06-01", "level": 1,
+                                     "category": 1, "details": "Refused"},
+        "PATCH /mappa/{discussionId}": {"level": 2},
+        "POST /mappa/{discussionId}/notifications": {"recipients": [world.community.assessor],
+                                                     "dateNotified": "2026-01-05"},
     }
     calls = []
     for route in template.routes():
@@ -556,6 +563,7 @@ def assert_nothing_changed(world, api: Api) -> None:
     assert len(person["cases"]) == 1
     assert person["cases"][0]["assignedTo"] is None and person["cases"][0]["version"] == 1
     assert api.get("/library", world.community.admin).json()["items"] == []
+    assert api.get("/people/URN-ROUTES/mappa", world.community.leader).json()["items"] == []
 
 
 def test_every_route_refuses_a_request_without_a_token(world, api):

@@ -33,8 +33,12 @@ class Settings(BaseModel):
     imports_bucket: str = ""
     inbound_bucket: str = ""
     max_transfer_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
-    mail_from: str = "casework@example.org"
     inbound_domain: str = ""
+    # Professional notifications (only the notifications function is given a queue); e-mail's sender.
+    notifications_queue_url: str = ""
+    mail_from: str = ""
+    # An alert not on the queue this long after its notification was written is re-sent by the repair sweep.
+    outbox_grace_seconds: int = Field(default=60, ge=0)
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -59,8 +63,9 @@ def load() -> Settings:
             "imports_bucket": _env("IMPORTS_BUCKET", ""),
             "inbound_bucket": _env("INBOUND_BUCKET", ""),
             "max_transfer_bytes": _env("MAX_TRANSFER_BYTES", str(10 * 1024 * 1024)),
-            "mail_from": _env("MAIL_FROM", "casework@example.org"),
             "inbound_domain": _env("INBOUND_DOMAIN", ""),
+            "notifications_queue_url": _env("NOTIFICATIONS_QUEUE_URL", ""),
+            "mail_from": _env("MAIL_FROM", ""),
         }
     )
 

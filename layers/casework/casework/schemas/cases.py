@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints
 
 from casework.schemas.common import In, Name, Out, Urn
 from casework.schemas.directory import UserRef
+from casework.schemas.mappa import MappaFlagOut
 
 
 class CaseType(StrEnum):
@@ -64,6 +65,7 @@ class PersonOut(Out):
     chs_number: str | None
     cases: list[CaseOut]
     multiple_cases: bool
+    mappa: MappaFlagOut | None = Field(default=None, description="MAP-3: the MAPPA flag; null if never discussed.")
 
 
 class AssignmentIn(In):

@@ -5,11 +5,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from pydantic import Field
+
 from casework.schemas.common import Out
 
 
 class TaskKind(StrEnum):
     CASE_ASSIGNED = "case-assigned"
+    MAPPA_NOTIFICATION = "mappa-notification"
 
 
 class TaskOut(Out):
@@ -21,6 +24,7 @@ class TaskOut(Out):
     overdue: bool
     created_at: str
     completed_at: str | None
+    link: str | None = Field(default=None, description="API path of the record the task is about.")
 
 
 class AuditEntryOut(Out):

@@ -10,8 +10,10 @@ from pynamodb.attributes import (
     DiscriminatorAttribute,
     JSONAttribute,
     ListAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     VersionAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -179,6 +181,10 @@ class PersonItem(RecordItem, discriminator="person"):
     records_at = UnicodeAttribute(attr_name="recordsAt", null=True)
     digest = UnicodeAttribute(null=True)  # the transfer file the current generation came from, if any
     version = VersionAttribute()
+    # MAP-3: the person's MAPPA flag, kept with the discussions in the same transactions
+    mappa_current = UnicodeAttribute(attr_name="mappaCurrent", null=True)  # the current discussion's id
+    mappa_review_date = UnicodeAttribute(attr_name="mappaReviewDate", null=True)
+    mappa_last_ended = UnicodeAttribute(attr_name="mappaLastEnded", null=True)  # struck through when none current
 
 
 class CasesBySurname(GlobalSecondaryIndex["CaseItem"]):
@@ -254,6 +260,48 @@ class CaseRefItem(RecordItem, discriminator="case-ref"):
     partition = UnicodeAttribute(null=True)  # the case's partition when not the person's first (generation 0)
 
 
+# ---------------------------------------------------------------- Records: MAPPA discussions and notifications
+
+
+class MappaItem(RecordItem, discriminator="mappa"):
+    """A MAPPA discussion (MAP-1), in its person's partition at `MAPPA#<id>`. `details` is confidential (MAP-2)."""
+
+    discussion_id = UnicodeAttribute(attr_name="discussionId")
+    urn = UnicodeAttribute()
+    date_of_discussion = UnicodeAttribute(attr_name="dateOfDiscussion")
+    review_date = UnicodeAttribute(attr_name="reviewDate", null=True)
+    date_ended = UnicodeAttribute(attr_name="dateEnded", null=True)
+    level = NumberAttribute()
+    category = NumberAttribute()
+    details = UnicodeAttribute()
+    recorded_by = UnicodeAttribute(attr_name="recordedBy")
+    recorded_at = UnicodeAttribute(attr_name="recordedAt")
+    updated_by = UnicodeAttribute(attr_name="updatedBy", null=True)
+    updated_at = UnicodeAttribute(attr_name="updatedAt", null=True)
+    version = VersionAttribute()
+
+
+class MappaNotificationItem(RecordItem, discriminator="mappa-notification"):
+    """A professional notification (MAP-5) at `MAPPA#<id>#NOTE#<notificationId>`; `recipients` maps each
+    recipient's user id to `{"name": ..., "acknowledgedAt": ...}` (the tick, MAP-6)."""
+
+    notification_id = UnicodeAttribute(attr_name="notificationId")
+    discussion_id = UnicodeAttribute(attr_name="discussionId")
+    urn = UnicodeAttribute()
+    date_notified = UnicodeAttribute(attr_name="dateNotified")
+    send_alert = BooleanAttribute(attr_name="sendAlert")
+    sent_by = UnicodeAttribute(attr_name="sentBy")
+    sent_at = UnicodeAttribute(attr_name="sentAt")
+    recipients = MapAttribute()  # type: ignore[var-annotated]
+
+
+class MappaRefItem(RecordItem, discriminator="mappa-ref"):
+    """Where a discussion (`MAPPA#<id>`) or a notification (`MAPPA-NOTE#<id>`) lives; derivable from them."""
+
+    urn = UnicodeAttribute()
+    discussion_id = UnicodeAttribute(attr_name="discussionId")
+
+
 # ---------------------------------------------------------------- Work: worktray tasks
 
 
@@ -284,6 +332,41 @@ class TaskItem(Model):
     open_for = UnicodeAttribute(attr_name="openFor", null=True)
     open_sort = UnicodeAttribute(attr_name="openSort", null=True)
     open_tasks = OpenTasks()
+    link = UnicodeAttribute(null=True)  # the API path of the record the task is about
+    emailed_at = UnicodeAttribute(attr_name="emailedAt", null=True)
+
+
+# ---------------------------------------------------------------- Work: the notifications outbox
+
+
+class PendingDeliveries(GlobalSecondaryIndex["OutboxItem"]):
+    """Sparse: only notifications with alerts not yet handed to the queue, by when to retry them."""
+
+    class Meta:
+        index_name = "PendingDeliveries"
+        projection = AllProjection()
+
+    retry_queue = UnicodeAttribute(attr_name="retryQueue", hash_key=True)
+    retry_at = UnicodeAttribute(attr_name="retryAt", range_key=True)
+
+
+class OutboxItem(Model):
+    """The alerts of one notification still to be sent to the queue (NTF-2); written with the notification."""
+
+    Meta = _meta(settings.work_table)
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    notification_id = UnicodeAttribute(attr_name="notificationId")
+    discussion_id = UnicodeAttribute(attr_name="discussionId")
+    service_id = UnicodeAttribute(attr_name="serviceId")
+    urn = UnicodeAttribute()
+    person = UnicodeAttribute()
+    due_date = UnicodeAttribute(attr_name="dueDate", null=True)
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    pending = UnicodeSetAttribute(null=True)  # recipients whose message is not yet on the queue
+    retry_queue = UnicodeAttribute(attr_name="retryQueue", null=True)
+    retry_at = UnicodeAttribute(attr_name="retryAt", null=True)
+    pending_deliveries = PendingDeliveries()
 
 
 # ---------------------------------------------------------------- Audit: append-only trail

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from casework.store.models import TaskItem
@@ -15,11 +16,11 @@ def _user_pk(user_id: str) -> str:
 
 
 def new_task(*, task_id: str, user_id: str, service_id: str, kind: str, subject: str, case_id: str | None,
-             due_date: str | None, created_at: str) -> TaskItem:
+             due_date: str | None, created_at: str, link: str | None = None) -> TaskItem:
     return TaskItem(
         _user_pk(user_id), f"TASK#{task_id}", task_id=task_id, user_id=user_id, service_id=service_id,
         task_kind=kind, subject=subject, case_id=case_id, due_date=due_date, created_at=created_at,
-        open_for=user_id, open_sort=f"{due_date or _NO_DUE_DATE}#{task_id}",
+        open_for=user_id, open_sort=f"{due_date or _NO_DUE_DATE}#{task_id}", link=link,
     )
 
 
@@ -47,7 +48,34 @@ def all_tasks(user_id: str, limit: int, token: str | None) -> Page[TaskItem]:
     return query_page(TaskItem, _user_pk(user_id), "pk", limit, token, forward=False)
 
 
-def complete(user_id: str, task_id: str, completed_at: str) -> None:
-    """Complete a task on its own (outside a transaction); completing it again keeps the first time."""
-    task_key(user_id, task_id).update(actions=completion_if_open(completed_at),
-                                      condition=TaskItem.pk.exists())
+# ---------------------------------------------------------------- one task: read, create once, complete
+
+
+def task(user_id: str, task_id: str) -> TaskItem | None:
+    try:
+        return TaskItem.get(_user_pk(user_id), f"TASK#{task_id}", consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def create_once(new: TaskItem) -> bool:
+    """Put a task whose id is deterministic; False when it exists already (a redelivered message)."""
+    try:
+        new.save(condition=TaskItem.pk.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def complete(user_id: str, task_id: str, completed_at: str) -> TaskItem | None:
+    """Complete one of the user's own tasks (a second completion keeps the first time); None if not theirs."""
+    item = task_key(user_id, task_id)
+    try:
+        item.update(completion_if_open(completed_at), condition=TaskItem.pk.exists())
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise
+    return item

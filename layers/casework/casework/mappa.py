@@ -1,0 +1,295 @@
+"""MAPPA discussions and professional notifications (MAP-1..6): record, amend, end, notify, acknowledge.
+
+The brief details are strictly confidential (MAP-2): they are returned only to callers with right 100 and
+are never written to the audit trail, a worktray subject, a queue message, an e-mail or a log line.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TypeVar
+
+from casework import calendar, clock, ids, notifications, views
+from casework.access import Caller, Right, require, visible
+from casework.errors import Conflict, Invalid, NotFound
+from casework.observability import count
+from casework.schemas.mappa import MappaIn, MappaListOut, MappaOut, MappaPatch, NotificationIn, NotificationOut
+from casework.store import audit, records
+from casework.store import directory as directory_store
+from casework.store import mappa as store
+from casework.store.models import AuditItem, MappaItem, MappaNotificationItem, PersonItem, UserItem
+from casework.store.tx import Changes, WriteConflict
+
+ACKNOWLEDGE_WITHIN_WORKING_DAYS = 5
+T = TypeVar("T", MappaItem, MappaNotificationItem)
+
+
+# ---------------------------------------------------------------- discussions (MAP-1..4)
+
+
+def _check_dates(discussed: date, review: date | None, ended: date | None) -> None:
+    """MAP-1: a review date (the next meeting) or a date ended, exactly one, in order."""
+    if review is not None and ended is not None:
+        raise Invalid("reviewDate", "give either a review date or a date ended, not both")
+    if review is None and ended is None:
+        raise Invalid("reviewDate", "give a review date (the next meeting) or a date ended")
+    if discussed > clock.today():
+        raise Invalid("dateOfDiscussion", "must not be in the future")
+    if review is not None and review <= discussed:
+        raise Invalid("reviewDate", "must be after the date of discussion")
+    if ended is not None and ended < discussed:
+        raise Invalid("dateEnded", "must not be before the date of discussion")
+
+
+def _snapshot(discussion: MappaItem) -> dict[str, object]:
+    """What the audit trail keeps of a discussion: never the details (MAP-2)."""
+    return {"discussionId": discussion.discussion_id, "dateOfDiscussion": discussion.date_of_discussion,
+            "reviewDate": discussion.review_date, "dateEnded": discussion.date_ended,
+            "level": int(discussion.level), "category": int(discussion.category)}
+
+
+def _entry(caller: Caller, person: PersonItem, action: str, *, before: dict[str, object] | None = None,
+           after: dict[str, object] | None = None) -> AuditItem:
+    return audit.entry(audit.person_entity(person.service_id, person.urn), service_id=person.service_id,
+                       action=action, actor_id=caller.user_id, before=before, after=after)
+
+
+def _person(caller: Caller, urn: str) -> PersonItem:
+    person = records.person(caller.service_id, urn.upper())
+    if person is None:
+        raise NotFound("No person with that URN.")
+    return person
+
+
+def _commit(changes: Changes) -> None:
+    try:
+        changes.commit()
+    except WriteConflict:
+        raise Conflict("The person's MAPPA record changed meanwhile; read it again and retry.") from None
+
+
+def record(caller: Caller, urn: str, body: MappaIn) -> MappaOut:
+    """MAP-1 a new discussion; MAP-4 with `endCurrent` the current one is ended the day before it."""
+    require(caller, Right.MAPPA_RECORD)
+    person = _person(caller, urn)
+    _check_dates(body.date_of_discussion, body.review_date, body.date_ended)
+    now = clock.stamp()
+    changes = Changes()
+    if person.mappa_current:
+        previous = store.find_discussion(person.mappa_current)
+        if previous is not None:
+            if not body.end_current:
+                raise Conflict("The person has a current MAPPA discussion: end it, or send endCurrent to end it "
+                               "the day before this one (MAP-4).", current=person.mappa_current)
+            day_before = body.date_of_discussion - timedelta(days=1)
+            if day_before.isoformat() < previous.date_of_discussion:
+                raise Invalid("dateOfDiscussion", "must be after the current discussion's date "
+                                                  f"({previous.date_of_discussion})")
+            before = _snapshot(previous)
+            previous.date_ended, previous.review_date = day_before.isoformat(), None
+            previous.updated_by, previous.updated_at = caller.user_id, now
+            changes.save(previous)
+            changes.create(_entry(caller, person, "mappa.ended", before=before, after=_snapshot(previous)))
+
+    discussion = store.new_discussion(
+        person, ids.ulid(), date_of_discussion=body.date_of_discussion.isoformat(),
+        review_date=body.review_date.isoformat() if body.review_date else None,
+        date_ended=body.date_ended.isoformat() if body.date_ended else None,
+        level=body.level, category=body.category, details=body.details, recorded_by=caller.user_id, recorded_at=now,
+    )
+    changes.create(discussion)
+    changes.create(store.discussion_ref(discussion))
+    flag = store.flag_current(discussion) if discussion.date_ended is None else store.flag_ended(discussion)
+    changes.update(person, flag, store.flag_unchanged(person), versioned=False)
+    changes.create(_entry(caller, person, "mappa.recorded", after=_snapshot(discussion)))
+    _commit(changes)
+    count("MappaRecorded")
+    return views.mappa_out(caller, discussion, person, [])
+
+
+def _seen(caller: Caller, found: T | None, what: str) -> T:
+    """Missing and another service's alike are not found (never forbidden)."""
+    if found is None:
+        raise NotFound(f"No {what} with that id.")
+    visible(caller, found.service_id, what)
+    return found
+
+
+def _load(caller: Caller, discussion_id: str) -> MappaItem:
+    require(caller, Right.CASE_READ)
+    return _seen(caller, store.find_discussion(discussion_id) if ids.is_ulid(discussion_id) else None,
+                 "MAPPA discussion")
+
+
+def discussions(caller: Caller, urn: str) -> MappaListOut:
+    """MAP-2/3: everyone with case-read sees that discussions exist and the flag; details need right 100."""
+    require(caller, Right.CASE_READ)
+    person, found, notes = store.person_with_mappa(caller.service_id, urn.upper())
+    if person is None:
+        raise NotFound("No person with that URN.")
+    by_discussion: dict[str, list[MappaNotificationItem]] = {}
+    for note in notes:
+        by_discussion.setdefault(note.discussion_id, []).append(note)
+    items = [views.mappa_out(caller, d, person, by_discussion.get(d.discussion_id, []))
+             for d in sorted(found, key=lambda d: (d.date_of_discussion, d.discussion_id), reverse=True)]
+    return MappaListOut(urn=person.urn, mappa=views.mappa_flag(person), items=items)
+
+
+def discussion(caller: Caller, discussion_id: str) -> MappaOut:
+    found = _load(caller, discussion_id)
+    person = records.person(found.service_id, found.urn)
+    assert person is not None  # a discussion lives in its person's partition
+    return views.mappa_out(caller, found, person, store.notifications_of(found))
+
+
+def amend(caller: Caller, discussion_id: str, body: MappaPatch, if_match: int | None) -> MappaOut:
+    """Update a discussion; setting a date ended strikes the flag through (MAP-3), clearing it needs no other
+    current discussion (MAP-4)."""
+    require(caller, Right.MAPPA_RECORD)
+    found = _load(caller, discussion_id)
+    if if_match is not None and if_match != int(found.version):
+        raise Conflict("The discussion changed since you read it.", version=int(found.version))
+    sent = body.model_fields_set
+    discussed = body.date_of_discussion if "date_of_discussion" in sent else date.fromisoformat(
+        found.date_of_discussion)
+    review = body.review_date if "review_date" in sent else _day(found.review_date)
+    ended = body.date_ended if "date_ended" in sent else _day(found.date_ended)
+    if "review_date" in sent and body.review_date is not None and "date_ended" not in sent:
+        ended = None  # a new review date re-plans the discussion
+    if "date_ended" in sent and body.date_ended is not None and "review_date" not in sent:
+        review = None  # ending it replaces the planned review
+    if discussed is None:
+        raise Invalid("dateOfDiscussion", "is required")
+    _check_dates(discussed, review, ended)
+    for name in ("level", "category", "details"):
+        if name in sent and getattr(body, name) is None:
+            raise Invalid(name, "cannot be cleared")
+
+    person = _person(caller, found.urn)
+    was_current = found.date_ended is None
+    before = _snapshot(found)
+    details_changed = body.details is not None and body.details != found.details
+    found.date_of_discussion = discussed.isoformat()
+    found.review_date = review.isoformat() if review else None
+    found.date_ended = ended.isoformat() if ended else None
+    found.level = body.level if body.level is not None else found.level
+    found.category = body.category if body.category is not None else found.category
+    found.details = body.details if body.details is not None else found.details
+    if _snapshot(found) == before and not details_changed:
+        return views.mappa_out(caller, found, person, store.notifications_of(found))
+    now_current = found.date_ended is None
+    if now_current and not was_current and person.mappa_current not in (None, found.discussion_id):
+        raise Conflict("Another MAPPA discussion is current for this person (MAP-4).", current=person.mappa_current)
+    found.updated_by, found.updated_at = caller.user_id, clock.stamp()
+
+    changes = Changes()
+    changes.save(found)
+    if now_current:
+        changes.update(person, store.flag_current(found), store.flag_unchanged(person), versioned=False)
+    elif was_current or person.mappa_current is None:
+        changes.update(person, store.flag_ended(found), store.flag_unchanged(person), versioned=False)
+    action = "mappa.ended" if was_current and not now_current else "mappa.updated"
+    changes.create(_entry(caller, person, action, before=before,
+                          after={**_snapshot(found), "detailsChanged": details_changed}))
+    _commit(changes)
+    count("MappaUpdated")
+    return views.mappa_out(caller, found, person, store.notifications_of(found))
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+# ---------------------------------------------------------------- professional notifications (MAP-5, MAP-6)
+
+
+def _check_recipients(caller: Caller, wanted: list[str]) -> dict[str, UserItem]:
+    """From the service's address book: never another service's user, a locked one, or one who cannot read."""
+    people = directory_store.users(set(wanted))
+    groups: dict[str, bool] = {}
+    for user_id in wanted:
+        user = people.get(user_id)
+        if user is None or user.service_id != caller.service_id:
+            raise Invalid("recipients", f"no user {user_id} in your service")
+        if user.locked:
+            raise Invalid("recipients", f"user {user_id} is locked")
+        if user.group_id not in groups:
+            group = directory_store.group(user.service_id, user.group_id)
+            groups[user.group_id] = group is not None and int(Right.CASE_READ) in {int(r) for r in group.rights}
+        if not groups[user.group_id]:
+            raise Invalid("recipients", f"user {user_id} lacks right {int(Right.CASE_READ)} (Case – Read)")
+    return people
+
+
+def notify(caller: Caller, discussion_id: str, body: NotificationIn) -> NotificationOut:
+    """MAP-5: the notification, its outbox and the audit entry in one transaction; then the alerts go to the
+    queue. A queue that fails leaves them pending for the repair sweep (NTF-2); the call still succeeds."""
+    require(caller, Right.MAPPA_RECORD)
+    found = _load(caller, discussion_id)
+    if found.date_ended is not None:
+        raise Conflict("The discussion has ended: notify from the person's current discussion.",
+                       dateEnded=found.date_ended)
+    if body.date_notified.isoformat() < found.date_of_discussion:
+        raise Invalid("dateNotified", "must not be before the date of discussion")
+    if body.date_notified > clock.today():
+        raise Invalid("dateNotified", "must not be in the future")
+    wanted = list(dict.fromkeys(body.recipients))
+    people = _check_recipients(caller, wanted)
+    person = _person(caller, found.urn)
+
+    now = clock.stamp()
+    note = store.new_notification(
+        found, ids.ulid(), date_notified=body.date_notified.isoformat(), send_alert=body.send_alert,
+        recipients={u: f"{people[u].forename} {people[u].surname}" for u in wanted}, sent_by=caller.user_id,
+        sent_at=now,
+    )
+    changes = Changes()
+    changes.create(note)
+    changes.create(store.notification_ref(note))
+    pending = None
+    if body.send_alert:
+        due = calendar.add_working_days(body.date_notified, ACKNOWLEDGE_WITHIN_WORKING_DAYS, caller.nation)
+        pending = notifications.outbox_for(note, person, due_date=due.isoformat(), recipients=wanted)
+        changes.create(pending)
+    changes.create(_entry(caller, person, "mappa.notified", after={
+        "discussionId": found.discussion_id, "notificationId": note.notification_id, "recipients": wanted,
+        "dateNotified": note.date_notified, "sendAlert": body.send_alert}))
+    _commit(changes)
+    count("MappaNotified")
+    queued = notifications.send_now(pending) if pending is not None else 0
+    return views.notification_out(note, person, queued=queued)
+
+
+def _note_for(caller: Caller, notification_id: str) -> tuple[MappaNotificationItem, PersonItem]:
+    note = _seen(caller, store.find_notification(notification_id) if ids.is_ulid(notification_id) else None,
+                 "notification")
+    person = records.person(note.service_id, note.urn)
+    assert person is not None
+    return note, person
+
+
+def notification(caller: Caller, notification_id: str) -> NotificationOut:
+    """A recipient reads their notification; anyone with case-read may see who was notified."""
+    require(caller, Right.CASE_READ)
+    note, person = _note_for(caller, notification_id)
+    return views.notification_out(note, person)
+
+
+def acknowledge(caller: Caller, notification_id: str) -> NotificationOut:
+    """MAP-6: only a recipient acknowledges, once; the discussion then shows their tick and the time."""
+    note, person = _note_for(caller, notification_id)
+    recipients = views.recipients_of(note)
+    if caller.user_id not in recipients:
+        raise NotFound("No notification with that id addressed to you.")
+    if recipients[caller.user_id].get("acknowledgedAt"):
+        return views.notification_out(note, person)
+    now = clock.stamp()
+    actions, condition = store.acknowledgement(caller.user_id, now)
+    changes = Changes()
+    changes.update(note, actions, condition, versioned=False)
+    changes.create(_entry(caller, person, "mappa.acknowledged", after={
+        "discussionId": note.discussion_id, "notificationId": note.notification_id}))
+    _commit(changes)
+    count("MappaAcknowledged")
+    acknowledged = store.find_notification(notification_id)
+    return views.notification_out(acknowledged or note, person)

@@ -1,0 +1,139 @@
+"""Professional notifications over the queue (MAP-5, NTF-2): the outbox, the consumer and the repair sweep.
+
+The API writes each notification with an outbox listing its recipients, then sends one message per
+recipient. The consumer turns a message into the recipient's worktray task, whose id is the notification's
+id under the recipient's own partition: creating it is conditional, so a redelivered message, a crash
+before the message was deleted, or a repair that re-sends what was already sent, all find the task there
+and do nothing. A message it cannot read fails alone (partial batch response) and, after the queue's
+maxReceiveCount, waits in the dead-letter queue. Messages carry ids and the person's name, never details.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
+
+from casework import clock
+from casework.config import settings
+from casework.observability import count, logger
+from casework.schemas.mappa import DeliveryMessage
+from casework.schemas.work import TaskKind
+from casework.store import directory as directory_store
+from casework.store import messaging, work
+from casework.store import outbox as store
+from casework.store.models import MappaNotificationItem, OutboxItem, PersonItem
+
+BATCH = 10  # SQS SendMessageBatch's limit
+SWEEP_LIMIT = 100  # outboxes per sweep run; the rest wait for the next run
+MAIL_SUBJECT = "casework: a MAPPA notification is in your worktray"
+MAIL_TEXT = ("You have been sent a MAPPA professional notification.\n\n"
+             "Sign in to casework and open your worktray to read and acknowledge it.\n"
+             "For confidentiality this e-mail does not say who it is about.\n")
+
+
+def outbox_for(note: MappaNotificationItem, person: PersonItem, *, due_date: str | None,
+               recipients: list[str]) -> OutboxItem:
+    """The alerts to send, written in the notification's transaction; the sweep may retry them after the grace."""
+    retry = clock.iso(clock.now() + timedelta(seconds=settings.outbox_grace_seconds))
+    return store.new_outbox(notification_id=note.notification_id, discussion_id=note.discussion_id,
+                            service_id=note.service_id, urn=note.urn, person=f"{person.forename} {person.surname}",
+                            due_date=due_date, recipients=recipients, created_at=note.sent_at, retry_at=retry)
+
+
+def _message(pending: OutboxItem, recipient: str) -> str:
+    return DeliveryMessage(notification_id=pending.notification_id, discussion_id=pending.discussion_id,
+                           service_id=pending.service_id, urn=pending.urn, person=pending.person,
+                           recipient_id=recipient, due_date=pending.due_date).model_dump_json(by_alias=True)
+
+
+def dispatch(pending: OutboxItem) -> set[str]:
+    """Send the outbox's pending alerts; returns the recipients still pending (the queue failed for them)."""
+    recipients = sorted(pending.pending or ())
+    accepted: set[str] = set()
+    failed = False
+    for start in range(0, len(recipients), BATCH):
+        chunk = {str(n): r for n, r in enumerate(recipients[start:start + BATCH])}
+        try:
+            ok = messaging.send_batch({key: _message(pending, r) for key, r in chunk.items()})
+        except (BotoCoreError, ClientError) as error:
+            logger.warning("notifications queue unavailable", extra={"notificationId": pending.notification_id,
+                                                                     "error": type(error).__name__})
+            failed = True
+            continue
+        accepted |= {chunk[key] for key in ok}
+        failed = failed or len(ok) < len(chunk)
+    remaining = store.sent(pending, accepted)
+    if remaining and failed:
+        store.retry_at(pending, clock.stamp())  # the next sweep takes them, without waiting for the grace
+        count("MappaAlertsPending")
+    return remaining
+
+
+def send_now(pending: OutboxItem) -> int:
+    """Right after the notification's transaction. Whatever fails here leaves alerts pending for the sweep
+    and never fails the call (the notification is written); returns how many are still pending."""
+    try:
+        return len(dispatch(pending))
+    except store.OutboxError:
+        logger.warning("outbox not updated after sending", extra={"notificationId": pending.notification_id})
+        count("MappaAlertsPending")
+        return len(pending.pending or ())
+
+
+def repair() -> dict[str, int]:
+    """The scheduled sweep (NTF-2): re-send alerts the queue did not take, oldest first."""
+    due = store.due(clock.stamp(), SWEEP_LIMIT)
+    still = sum(len(dispatch(item)) for item in due)
+    if due:
+        logger.info("repair sweep", extra={"outboxes": len(due), "stillPending": still})
+    return {"outboxes": len(due), "stillPending": still}
+
+
+_RETRY_MAIL = {"Throttling", "ThrottlingException", "ServiceUnavailable", "InternalFailure", "RequestTimeout"}
+
+
+def _mailed(address: str, notification_id: str) -> bool:
+    """Sent before the task, so a crash re-sends rather than loses it. A refusal that will not change (an
+    unverified or rejected address) must not hold back the worktray alert: it is logged and the task made;
+    a throttled or failing SES raises, and the message is retried."""
+    try:
+        messaging.send_mail(address, MAIL_SUBJECT, MAIL_TEXT)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in _RETRY_MAIL:
+            raise
+        logger.warning("alert e-mail refused", extra={"notificationId": notification_id, "code": code})
+        count("MappaMailRefused")
+        return False
+    return True
+
+
+def deliver(body: str) -> bool:
+    """One message: the recipient's worktray task (once) and an e-mail when they have an address. Returns
+    False when the task existed already. A message that is not a delivery raises (it is poison)."""
+    try:
+        message = DeliveryMessage.model_validate_json(body)
+    except ValidationError:
+        count("MappaPoisonMessage")
+        raise
+    recipient = message.recipient_id
+    if work.task(recipient, message.notification_id) is not None:
+        count("MappaAlertRedelivered")
+        return False
+    user = directory_store.user(recipient)
+    if user is None or user.service_id != message.service_id:
+        logger.warning("alert for an unknown recipient dropped", extra={"notificationId": message.notification_id})
+        return False
+    task = work.new_task(
+        task_id=message.notification_id, user_id=recipient, service_id=message.service_id,
+        kind=TaskKind.MAPPA_NOTIFICATION, subject=f"MAPPA notification: {message.person} ({message.urn})",
+        case_id=None, due_date=message.due_date, created_at=clock.stamp(),
+        link=f"/notifications/{message.notification_id}",
+    )
+    if user.email and settings.mail_from and _mailed(user.email, message.notification_id):
+        task.emailed_at = clock.stamp()
+    created = work.create_once(task)
+    count("MappaAlertDelivered" if created else "MappaAlertRedelivered")
+    return created

@@ -1,0 +1,35 @@
+"""The notifications queue (SQS) and e-mail (SES): the only code that talks to either.
+
+boto3 is imported on first use, so handlers that never send pay nothing at cold start.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from casework.config import settings
+
+
+@cache
+def _client(service: str) -> Any:
+    import boto3
+
+    return boto3.client(service, region_name=settings.region)
+
+
+def send_batch(bodies: dict[str, str]) -> set[str]:
+    """Send up to 10 messages (id -> body) in one request; returns the ids SQS accepted. An unreachable
+    queue raises (botocore's errors), so the caller keeps them pending."""
+    entries = [{"Id": key, "MessageBody": body} for key, body in bodies.items()]
+    answer = _client("sqs").send_message_batch(QueueUrl=settings.notifications_queue_url, Entries=entries)
+    return {entry["Id"] for entry in answer.get("Successful", [])}
+
+
+def send_mail(to: str, subject: str, text: str) -> None:
+    _client("ses").send_email(
+        Source=settings.mail_from,
+        Destination={"ToAddresses": [to]},
+        Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
+                 "Body": {"Text": {"Data": text, "Charset": "UTF-8"}}},
+    )
