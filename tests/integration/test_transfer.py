@@ -605,3 +605,52 @@ def test_trn5_fuzzed_files_never_escape_as_errors_and_write_nothing(world, api, 
         job = upload(api, s3, world.prison.leader, data)
         assert job["status"] == "rejected", (n, job)
     assert record_items("prison", "URN-FUZZ") == []
+
+
+# ---------------------------------------------------------------- records of other kinds travel too
+
+
+def test_trn1_mappa_discussions_travel_with_the_person_and_need_the_confidential_right_to_export(
+        world, api, s3, partners):
+    """The file holds every record: a MAPPA discussion and its notification arrive in the other service with
+    the person's flag; exporting them needs right 100 (the file carries the brief details)."""
+    from casework.store import directory as directory_store
+
+    leader = world.community.leader
+    _, closed = closed_person(api, leader, "URN-TM")
+    recorded = api.post("/people/URN-TM/mappa", leader, {"dateOfDiscussion": "2026-01-05", "reviewDate": "2099-06-01",
+                                                        "level": 2, "category": 1, "details": "Weekly visits"})
+    assert recorded.status == 201, recorded.json()
+    note = api.post(f"/mappa/{recorded.json()['discussionId']}/notifications", leader,
+                    {"recipients": [world.community.assessor], "dateNotified": "2026-01-06", "sendAlert": False})
+    assert note.status == 201, note.json()
+
+    directory_store.new_group("community", "movers", name="Movers", rights=[10, 40], built_in=False).save()
+    from casework import admin
+
+    admin.add_user("community-mover", service_id="community", forename="Mo", surname="Ver",
+                   email="mover@community.example.org", group_id="movers", supervisor_id=None, actor_id="system")
+    body = {"caseId": closed["caseId"], "destinationId": partners["community"]}
+    assert_problem(api.post("/exports", "community-mover", body), 403)
+
+    _, raw = export_file(api, s3, world, partners, closed["caseId"])
+    kinds = sorted(r["kind"] for r in json.loads(raw)["body"]["records"])
+    assert kinds == ["mappa", "mappa-notification"]
+    job = upload(api, s3, world.prison.leader, raw)
+    assert job["status"] == "imported", job
+    there = person(api, world.prison.leader, "URN-TM")
+    assert there["mappa"]["current"] is True
+    listed = api.get("/people/URN-TM/mappa", world.prison.leader)
+    assert listed.status == 200, listed.json()
+    discussions = listed.json()["items"] if isinstance(listed.json(), dict) else listed.json()
+    assert len(discussions) == 1 and discussions[0]["details"] == "Weekly visits"
+    new_id = discussions[0]["discussionId"]
+    assert new_id != recorded.json()["discussionId"]
+    assert api.get(f"/mappa/{new_id}", world.prison.leader).status == 200
+    assert api.get(f"/mappa/{new_id}", leader).status == 404  # the prison's record is the prison's
+    # the imported person's records are changed as any other: a subsequent discussion ends the imported one
+    later = api.post("/people/URN-TM/mappa", world.prison.leader, {
+        "dateOfDiscussion": "2026-03-01", "reviewDate": "2099-09-01", "level": 1, "category": 1,
+        "details": "Monthly visits", "endCurrent": True})
+    assert later.status == 201, later.json()
+    assert api.get(f"/mappa/{new_id}", world.prison.leader).json()["dateEnded"] == "2026-02-28"

@@ -37,7 +37,7 @@ from casework.schemas.transfer import (
 from casework.store import audit, files, records, work
 from casework.store import directory as directory_store
 from casework.store import transfer as store
-from casework.store.models import CaseItem, ImportItem, PersonItem, RecordItem
+from casework.store.models import CaseItem, ImportItem, MappaItem, PersonItem, RecordItem
 from casework.store.tx import Changes, WriteConflict
 from casework.transfer import JSON
 from casework.transfer_file import FileRefused
@@ -309,8 +309,8 @@ def _switch(job: ImportItem, parsed: TransferFile, plan: _Plan) -> ImportItem:
     if (current is None) != (job.replaces is None) or (
             current is not None and int(current.generation or 0) != int(job.replaces or 0)):
         return _lost(job, plan)
-    fields = {**_person_fields(parsed), "generation": int(job.generation), "records_at": _records_at(job),
-              "digest": parsed.digest, "case_count": len(plan.cases)}
+    fields = {**_person_fields(parsed), **_mappa_flag(plan), "generation": int(job.generation),
+              "records_at": _records_at(job), "digest": parsed.digest, "case_count": len(plan.cases)}
     if current is None:
         head = records.new_person(job.service_id, parsed.body.person.urn, created_at=clock.stamp(),
                                   **_person_fields(parsed))
@@ -341,6 +341,17 @@ def _lost(job: ImportItem, plan: _Plan) -> ImportItem:
     job = store.import_job(job.import_id) or job
     return _move(job, ImportStatus.REJECTED, actor="system", action="import.rejected",
                  reasons=["the person's record changed while importing; upload the file again"])
+
+
+def _mappa_flag(plan: _Plan) -> dict[str, Any]:
+    """The person's MAPPA flag (MAP-3) as the imported discussions make it: the current one (no date ended) and
+    its review date, or the last one ended, struck through."""
+    discussions = [r for r in plan.records if isinstance(r, MappaItem)]
+    current = next((d for d in discussions if d.date_ended is None), None)
+    ended = sorted((d for d in discussions if d.date_ended), key=lambda d: (d.date_ended, d.discussion_id))
+    return {"mappa_current": current.discussion_id if current else None,
+            "mappa_review_date": current.review_date if current else None,
+            "mappa_last_ended": ended[-1].discussion_id if ended and current is None else None}
 
 
 def _person_fields(parsed: TransferFile) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from casework.schemas.transfer import (
 from casework.store import audit, files, mail, records
 from casework.store import directory as directory_store
 from casework.store import transfer as store
-from casework.store.models import CaseItem, ExportItem, PersonItem, RecordItem
+from casework.store.models import CaseItem, ExportItem, MappaItem, PersonItem, RecordItem
 from casework.store.tx import Changes, WriteConflict
 
 JSON = "application/json"
@@ -130,6 +130,9 @@ def export(caller: Caller, body: ExportIn) -> ExportOut:
     person, held = records.person_with_records(caller.service_id, case.urn)
     if person is None:
         raise NotFound("No case with that id.")
+    if any(isinstance(r, MappaItem) for r in held):
+        # the file carries the MAPPA discussions' brief details: only for someone who may read them (MAP-2)
+        require(caller, Right.MAPPA_CONFIDENTIAL)
     now = clock.stamp()
     raw, digest, count_records = _file_of(caller, person, held, now)
     export_id = ids.ulid()

@@ -8,6 +8,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
+from casework.store import records
 from casework.store.models import MappaItem, MappaNotificationItem, MappaRefItem, PersonItem, RecordItem
 
 
@@ -23,15 +24,17 @@ def new_discussion(person: PersonItem, discussion_id: str, *, date_of_discussion
                    date_ended: str | None, level: int, category: int, details: str, recorded_by: str,
                    recorded_at: str) -> MappaItem:
     return MappaItem(
-        person.pk, _discussion_sk(discussion_id), service_id=person.service_id, discussion_id=discussion_id,
-        urn=person.urn, date_of_discussion=date_of_discussion, review_date=review_date, date_ended=date_ended,
-        level=level, category=category, details=details, recorded_by=recorded_by, recorded_at=recorded_at,
+        records.partition(person), _discussion_sk(discussion_id), service_id=person.service_id,
+        discussion_id=discussion_id, urn=person.urn, date_of_discussion=date_of_discussion, review_date=review_date,
+        date_ended=date_ended, level=level, category=category, details=details, recorded_by=recorded_by,
+        recorded_at=recorded_at,
     )
 
 
 def discussion_ref(discussion: MappaItem) -> MappaRefItem:
     return MappaRefItem(f"MAPPA#{discussion.discussion_id}", "REF", service_id=discussion.service_id,
-                        urn=discussion.urn, discussion_id=discussion.discussion_id)
+                        urn=discussion.urn, discussion_id=discussion.discussion_id,
+                        partition=records.located_at(discussion))
 
 
 def new_notification(discussion: MappaItem, notification_id: str, *, date_notified: str, send_alert: bool,
@@ -47,7 +50,7 @@ def new_notification(discussion: MappaItem, notification_id: str, *, date_notifi
 
 def notification_ref(note: MappaNotificationItem) -> MappaRefItem:
     return MappaRefItem(f"MAPPA-NOTE#{note.notification_id}", "REF", service_id=note.service_id, urn=note.urn,
-                        discussion_id=note.discussion_id)
+                        discussion_id=note.discussion_id, partition=records.located_at(note))
 
 
 def _ref(pk: str) -> MappaRefItem | None:
@@ -57,45 +60,41 @@ def _ref(pk: str) -> MappaRefItem | None:
         return None
 
 
-def _person_pk(service_id: str, urn: str) -> str:
-    return f"{service_id}#PERSON#{urn}"
-
-
 def find_discussion(discussion_id: str) -> MappaItem | None:
+    """A discussion of the person's current generation, through its reference."""
     ref = _ref(f"MAPPA#{discussion_id}")
     if ref is None:
         return None
-    try:
-        return MappaItem.get(_person_pk(ref.service_id, ref.urn), _discussion_sk(discussion_id), consistent_read=True)
-    except DoesNotExist:
-        return None
+    found = records.current(ref.service_id, ref.urn, ref.partition, _discussion_sk(discussion_id))
+    return found if isinstance(found, MappaItem) else None
 
 
 def find_notification(notification_id: str) -> MappaNotificationItem | None:
     ref = _ref(f"MAPPA-NOTE#{notification_id}")
     if ref is None:
         return None
-    try:
-        return MappaNotificationItem.get(_person_pk(ref.service_id, ref.urn),
-                                         _notification_sk(ref.discussion_id, notification_id), consistent_read=True)
-    except DoesNotExist:
-        return None
+    found = records.current(ref.service_id, ref.urn, ref.partition,
+                            _notification_sk(ref.discussion_id, notification_id))
+    return found if isinstance(found, MappaNotificationItem) else None
 
 
 def person_with_mappa(service_id: str, urn: str) -> tuple[PersonItem | None, list[MappaItem],
                                                          list[MappaNotificationItem]]:
-    """The person, their discussions and notifications: one Query (`MAPPA#...` sorts just before `PERSON`)."""
+    """The person, their discussions and notifications: one Query (`MAPPA#...` sorts just before `PERSON`), two
+    once an import has put the person's records in a partition of their own."""
     person: PersonItem | None = None
-    discussions: list[MappaItem] = []
-    notes: list[MappaNotificationItem] = []
-    for item in RecordItem.query(_person_pk(service_id, urn), RecordItem.sk.between("MAPPA#", "PERSON"),
+    found: list[RecordItem] = []
+    for item in RecordItem.query(records.base_pk(service_id, urn), RecordItem.sk.between("MAPPA#", "PERSON"),
                                  consistent_read=True):
         if isinstance(item, PersonItem):
             person = item
-        elif isinstance(item, MappaItem):
-            discussions.append(item)
-        elif isinstance(item, MappaNotificationItem):
-            notes.append(item)
+        else:
+            found.append(item)
+    if person is not None and person.records_at:
+        found = list(RecordItem.query(records.partition(person), RecordItem.sk.startswith("MAPPA#"),
+                                      consistent_read=True))
+    discussions = [i for i in found if isinstance(i, MappaItem)]
+    notes = [i for i in found if isinstance(i, MappaNotificationItem)]
     return person, discussions, notes
 
 
@@ -103,10 +102,6 @@ def notifications_of(discussion: MappaItem) -> list[MappaNotificationItem]:
     return list(MappaNotificationItem.query(
         discussion.pk, MappaNotificationItem.sk.startswith(f"MAPPA#{discussion.discussion_id}#NOTE#"),
         consistent_read=True))
-
-
-def person_key(discussion: MappaItem) -> PersonItem:
-    return PersonItem(discussion.pk, "PERSON")
 
 
 # ---------------------------------------------------------------- the person's flag (MAP-3, MAP-4)

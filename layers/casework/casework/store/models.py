@@ -257,7 +257,7 @@ class CaseRefItem(RecordItem, discriminator="case-ref"):
 
     urn = UnicodeAttribute()
     case_number = NumberAttribute(attr_name="caseNumber")
-    partition = UnicodeAttribute(null=True)  # the case's partition when not the person's first (generation 0)
+    partition = UnicodeAttribute(null=True)  # the case's partition when not the person's first generation
 
 
 # ---------------------------------------------------------------- Records: MAPPA discussions and notifications
@@ -300,6 +300,7 @@ class MappaRefItem(RecordItem, discriminator="mappa-ref"):
 
     urn = UnicodeAttribute()
     discussion_id = UnicodeAttribute(attr_name="discussionId")
+    partition = UnicodeAttribute(null=True)  # the record's partition when not the person's first generation
 
 
 # ---------------------------------------------------------------- Work: worktray tasks

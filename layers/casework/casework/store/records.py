@@ -23,6 +23,11 @@ def _person_pk(service_id: str, urn: str) -> str:
     return f"{service_id}#PERSON#{urn}"
 
 
+def base_pk(service_id: str, urn: str) -> str:
+    """The person item's partition (and their records', until an import replaces them)."""
+    return _person_pk(service_id, urn)
+
+
 def partition_pk(service_id: str, urn: str, records_at: str | None) -> str:
     """Where a generation of a person's records lives: the first beside the person item, a later one (written by
     an import that replaced the person) in a partition named after that import."""
@@ -121,29 +126,38 @@ def mark_multiple():  # type: ignore[no-untyped-def]
 
 
 def case_ref(case: CaseItem) -> CaseRefItem:
-    base = _person_pk(case.service_id, case.urn)
     return CaseRefItem(f"CASE#{case.case_id}", "REF", service_id=case.service_id, urn=case.urn,
-                       case_number=case.case_number, partition=None if case.pk == base else case.pk)
+                       case_number=case.case_number, partition=located_at(case))
 
 
 def find_case(case_id: str) -> CaseItem | None:
-    """A case by id: its reference, then the case and its person together, all strongly consistent. A case of a
-    generation that is not the person's current one (staged by an import, or replaced and awaiting clean-up) is
-    not found, so a reader sees the old person or the new one, never a mixture."""
+    """A case by id: its reference, then the case and its person together, all strongly consistent."""
     try:
         ref = CaseRefItem.get(f"CASE#{case_id}", "REF", consistent_read=True)
     except DoesNotExist:
         return None
-    base = _person_pk(ref.service_id, ref.urn)
-    found: CaseItem | None = None
+    found = current(ref.service_id, ref.urn, ref.partition, case_sk(int(ref.case_number)))
+    return found if isinstance(found, CaseItem) and found.case_id == case_id else None
+
+
+def located_at(item: RecordItem) -> str | None:
+    """What a reference records of where an item lives: nothing when beside its person (the first generation)."""
+    return None if item.pk == _person_pk(item.service_id, getattr(item, "urn", "")) else item.pk
+
+
+def current(service_id: str, urn: str, located: str | None, sk: str) -> RecordItem | None:
+    """A record of a person found through a reference: the record and the person in one BatchGetItem. A record of a
+    generation that is not the person's current one (staged by an import, or replaced and awaiting clean-up) is
+    not found, so a reader sees the old person or the new one, never a mixture."""
+    base = _person_pk(service_id, urn)
+    found: RecordItem | None = None
     head: PersonItem | None = None
-    for item in RecordItem.batch_get([(ref.partition or base, case_sk(int(ref.case_number))), (base, "PERSON")],
-                                     consistent_read=True):
-        if isinstance(item, CaseItem):
-            found = item
-        elif isinstance(item, PersonItem):
+    for item in RecordItem.batch_get([(located or base, sk), (base, "PERSON")], consistent_read=True):
+        if isinstance(item, PersonItem):
             head = item
-    if found is None or head is None or found.pk != partition(head) or found.case_id != case_id:
+        else:
+            found = item
+    if found is None or head is None or found.pk != partition(head):
         return None
     return found
 

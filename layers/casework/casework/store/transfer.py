@@ -17,6 +17,8 @@ from casework.store.models import (
     ExportItem,
     ImportItem,
     JobItem,
+    MappaItem,
+    MappaNotificationItem,
     PersonItem,
     RecordItem,
     SenderItem,
@@ -228,11 +230,15 @@ def delete_all(items: list[Model]) -> None:
 
 
 def refs_of(item: RecordItem) -> list[RecordItem]:
-    """The lookup items outside the partition that point at a record (a case's reference, ...)."""
-    if isinstance(item, CaseItem):
-        from casework.store import records
+    """The lookup items outside the partition that point at a record (a case's, a discussion's reference, ...)."""
+    from casework.store import mappa, records
 
+    if isinstance(item, CaseItem):
         return [records.case_ref(item)]
+    if isinstance(item, MappaItem):
+        return [mappa.discussion_ref(item)]
+    if isinstance(item, MappaNotificationItem):
+        return [mappa.notification_ref(item)]
     return []
 
 
