@@ -177,7 +177,7 @@ def decide(caller: Caller, approval_id: str, body: DecisionIn) -> DecisionOut:
         if now_request.status != "pending":
             raise _already_decided(now_request) from None
         raise Conflict("The case changed while deciding; read the request again.",
-                       current=approval_out(now_request)) from None
+                       current=state(now_request)) from None
     count("ApprovalDecided")
     return DecisionOut(approval=approval_out(request), case=views.case_out(case))
 
@@ -197,14 +197,19 @@ def _decide_override(changes: Changes, case: CaseItem, request: ApprovalItem, ap
     found, _, _ = store.case_records(case)
     item = next((a for a in found if a.assessment_id == request.assessment_id), None)
     if item is None or not item.override or item.override.get("approvalId") != request.approval_id:
-        raise Conflict("The override was withdrawn or its assessment deleted.", current=approval_out(request))
+        raise Conflict("The override was withdrawn or its assessment deleted.", current=state(request))
     item.override = {**item.override, "status": "approved" if approve else "not-approved"}
     changes.save(item)
     assessments.apply_level(case, assessments.with_replaced(found, item))
 
 
 def _already_decided(request: ApprovalItem) -> Conflict:
-    return Conflict(f"The request was already decided ({request.status}).", current=approval_out(request))
+    return Conflict(f"The request was already decided ({request.status}).", current=state(request))
+
+
+def state(item: ApprovalItem) -> dict[str, object]:
+    """A request as a 409 answer carries it."""
+    return approval_out(item).model_dump(mode="json", by_alias=True)
 
 
 def approval_out(item: ApprovalItem) -> ApprovalOut:

@@ -70,9 +70,9 @@ def _assessment(case: CaseItem, assessment_id: str) -> AssessmentItem:
 def _editable(case: CaseItem, assessment_id: str, if_match: int | None) -> AssessmentItem:
     found = _assessment(case, assessment_id)
     if found.status == "locked":
-        raise Conflict("The assessment is locked and can't be edited (LSA-5).", current=assessment_out(found))
+        raise Conflict("The assessment is locked and can't be edited (LSA-5).", current=state(found))
     if if_match is not None and if_match != int(found.version):
-        raise Conflict("The assessment changed since you read it.", current=assessment_out(found))
+        raise Conflict("The assessment changed since you read it.", current=state(found))
     return found
 
 
@@ -94,7 +94,7 @@ def start(caller: Caller, case_id: str, body: AssessmentIn) -> AssessmentOut:
     existing, _, _ = store.case_records(case)
     if any(a.status != "locked" for a in existing):
         raise Conflict("The case has an assessment in progress: complete and lock it first.",
-                       current=[assessment_out(a) for a in existing if a.status != "locked"])
+                       current=[state(a) for a in existing if a.status != "locked"])
     if any(a.assessment_kind == body.kind for a in existing):
         raise Conflict(f"The case already has an {body.kind} assessment: start a reassessment instead.")
     item = store.new_assessment(case, assessment_id=ids.ulid(), kind=body.kind, reassessment_of=None,
@@ -112,7 +112,7 @@ def reassess(caller: Caller, case_id: str) -> AssessmentOut:
     last = max(existing, key=lambda a: a.assessment_id)
     if last.status != "locked":
         raise Conflict("The last assessment is still in progress: lock it before reassessing.",
-                       current=assessment_out(last))
+                       current=state(last))
     # An approved override is carried forward with the answers, so starting a reassessment never moves the
     # case's level; the assessor withdraws it in the reassessment if it no longer applies.
     carried = dict(last.override) if last.override and last.override.get("status") == "approved" else None
@@ -152,7 +152,7 @@ def save_section(caller: Caller, case_id: str, assessment_id: str, section: str,
     pending = bool(item.override and item.override.get("status") == "pending")
     if pending and section in ("1", "6"):
         raise Conflict("An override of this assessment awaits a manager's decision: sections 1 and 6 can't change "
-                       "until it is decided.", current=assessment_out(item))
+                       "until it is decided.", current=state(item))
     content = _section_content(section, body, item)
     content.update(savedBy=caller.user_id, savedAt=clock.stamp())
     sections = dict(item.sections or {})
@@ -172,7 +172,7 @@ def save_section(caller: Caller, case_id: str, assessment_id: str, section: str,
         after={"assessmentId": item.assessment_id, "section": section,
                **({"total": content["total"], "riskNeedLevel": case.risk_need_level} if section == "1" else {})},
     ))
-    _commit(changes, "assessment", lambda: assessment_out(_assessment(case, assessment_id)))
+    _commit(changes, "assessment", lambda: state(_assessment(case, assessment_id)))
     count("AssessmentSectionSaved")
     return assessment_out(item)
 
@@ -215,10 +215,10 @@ def lock(caller: Caller, case_id: str, assessment_id: str, if_match: int | None)
     status = (item.override or {}).get("status")
     if status == "pending":
         raise Conflict("An override awaits a manager's decision: lock after it is decided.",
-                       current=assessment_out(item))
+                       current=state(item))
     if status == "not-approved":
         raise Conflict("The override was not approved: withdraw it (section 6) before locking.",
-                       current=assessment_out(item))
+                       current=state(item))
     item.status, item.locked_by, item.locked_at = "locked", caller.user_id, clock.stamp()
     changes = Changes()
     changes.save(item)
@@ -226,7 +226,7 @@ def lock(caller: Caller, case_id: str, assessment_id: str, if_match: int | None)
         audit.case_entity(case.case_id), service_id=case.service_id, action="assessment.locked",
         actor_id=caller.user_id, after={"assessmentId": item.assessment_id, "kind": item.assessment_kind},
     ))
-    _commit(changes, "assessment", lambda: assessment_out(_assessment(case, assessment_id)))
+    _commit(changes, "assessment", lambda: state(_assessment(case, assessment_id)))
     count("AssessmentLocked")
     return assessment_out(item)
 
@@ -254,7 +254,7 @@ def request_override(caller: Caller, case_id: str, assessment_id: str, body: Ove
     if body.requested_level == original:
         raise Invalid("requestedLevel", f"the score-driven level is already {original}")
     if item.override and item.override.get("status") == "pending":
-        raise Conflict("An override of this assessment already awaits a decision.", current=assessment_out(item))
+        raise Conflict("An override of this assessment already awaits a decision.", current=state(item))
     approval = approvals.new_request(
         caller, case, "override", body.rationale, assessment_id=item.assessment_id, original_level=original,
         requested_level=body.requested_level.value, override_kind=body.kind)
@@ -266,7 +266,7 @@ def request_override(caller: Caller, case_id: str, assessment_id: str, body: Ove
     if apply_level(case, with_replaced(existing, item)):  # a previously approved override stops applying
         changes.save(case)
     approvals.add_request(changes, caller, case, approval)
-    _commit(changes, "assessment", lambda: assessment_out(_assessment(case, assessment_id)))
+    _commit(changes, "assessment", lambda: state(_assessment(case, assessment_id)))
     count("OverrideRequested")
     return approvals.approval_out(approval)
 
@@ -277,9 +277,9 @@ def withdraw_override(caller: Caller, case_id: str, assessment_id: str) -> Asses
     item = _editable(case, assessment_id, None)
     status = (item.override or {}).get("status")
     if status is None:
-        raise Conflict("The assessment has no override to withdraw.", current=assessment_out(item))
+        raise Conflict("The assessment has no override to withdraw.", current=state(item))
     if status == "pending":
-        raise Conflict("The override awaits a manager's decision.", current=assessment_out(item))
+        raise Conflict("The override awaits a manager's decision.", current=state(item))
     before = dict(item.override or {})
     item.override = None
     changes = Changes()
@@ -293,7 +293,7 @@ def withdraw_override(caller: Caller, case_id: str, assessment_id: str) -> Asses
         actor_id=caller.user_id, before={"override": before, "riskNeedLevel": before_level},
         after={"assessmentId": item.assessment_id, "riskNeedLevel": case.risk_need_level},
     ))
-    _commit(changes, "assessment", lambda: assessment_out(_assessment(case, assessment_id)))
+    _commit(changes, "assessment", lambda: state(_assessment(case, assessment_id)))
     return assessment_out(item)
 
 
@@ -303,7 +303,7 @@ def withdraw_override(caller: Caller, case_id: str, assessment_id: str) -> Asses
 def start_plan(caller: Caller, case_id: str, body: PlanIn) -> PlanOut:
     """LSA-4: the plan the locked assessment's section 7 (and 7.4) decided: case or risk management plan."""
     case = case_for_change(caller, case_id)
-    item = _assessment(case, body.assessment_id) if ids.is_ulid(body.assessment_id) else None
+    item = store.assessment(case, body.assessment_id) if ids.is_ulid(body.assessment_id) else None
     if item is None:
         raise Invalid("assessmentId", "no assessment with this id in the case")
     if item.assessment_kind != "full" or item.status != "locked":
@@ -334,7 +334,8 @@ def save_plan_section(caller: Caller, case_id: str, plan_id: str, section: str, 
     if plan is None:
         raise NotFound("No plan with that id in this case.")
     if if_match is not None and if_match != int(plan.version):
-        raise Conflict("The plan changed since you read it.", current=plan_out(plan))
+        raise Conflict("The plan changed since you read it.",
+                       current=plan_out(plan).model_dump(mode="json", by_alias=True))
     if section not in lscmi.PLAN_SECTIONS:
         raise Invalid("section", "a plan has sections 9 (plan), 10 (progress record) and 11 (discharge summary)")
     if section != "9" and (body.actions or body.contingency is not None):
@@ -385,6 +386,11 @@ def assessment_out(item: AssessmentItem) -> AssessmentOut:
         created_at=item.created_at, locked_by=item.locked_by, locked_at=item.locked_at,
         version=int(item.version or 0),
     )
+
+
+def state(item: AssessmentItem) -> dict[str, Any]:
+    """An assessment as a 409 answer carries it."""
+    return assessment_out(item).model_dump(mode="json", by_alias=True)
 
 
 def plan_out(plan: PlanItem) -> PlanOut:

@@ -95,11 +95,11 @@ def unlock(caller: Caller, case_id: str, assessment_id: str, body: MaintenanceIn
     item = _assessment(case, assessment_id)
     _confirmed(body, f"UNLOCK ASSESSMENT {int(case.case_number)}")
     if item.status != "locked":
-        raise Conflict("The assessment is not locked.", current=assessments.assessment_out(item))
+        raise Conflict("The assessment is not locked.", current=assessments.state(item))
     found, _, _ = store.case_records(case)
     if max(a.assessment_id for a in found) != item.assessment_id:
         raise Conflict("A later assessment follows this one: only the latest can be unlocked.",
-                       current=assessments.assessment_out(item))
+                       current=assessments.state(item))
     if case.status != "open":
         raise Conflict("The case is closed.", current=cases.state(case))
     item.status, item.locked_by, item.locked_at = "in-progress", None, None
