@@ -144,8 +144,8 @@ def decide(caller: Caller, approval_id: str, body: DecisionIn) -> DecisionOut:
         raise NotFound("The request's case no longer exists.")
 
     now, approve = clock.stamp(), body.decision == "approve"
-    before = views.case_out(case).model_dump(mode="json", by_alias=True, include={"status", "riskNeedLevel",
-                                                                                   "destructionDate"})
+    before = views.case_out(case).model_dump(mode="json", by_alias=True,
+                                             include={"status", "risk_need_level", "destruction_date"})
     changes = Changes()
     if closure:
         _decide_closure(changes, case, approve, body.destruction_date, caller, now)
