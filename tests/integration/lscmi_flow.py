@@ -11,13 +11,8 @@ PROBLEM = "application/problem+json"
 
 
 def scores_for(total: int) -> dict[str, int]:
-    """Section 1 scores adding up to `total`, filling the subcomponents in order."""
-    left, scores = total, {}
-    for name, top in lscmi.SECTION1.items():
-        scores[name] = min(top, left)
-        left -= scores[name]
-    assert left == 0
-    return scores
+    """Section 1 scores adding up to `total`."""
+    return lscmi.filled_to(total)
 
 
 def assigned_case(api: Api, leader: str, worker: str, urn: str) -> dict[str, Any]:

@@ -78,3 +78,14 @@ def plan_type(sections: Mapping[str, Any]) -> str | None:
         return "cmp"
     rosh = sections.get("7.4")
     return str(rosh["planType"]) if rosh and rosh.get("planType") else None
+
+
+def filled_to(section1_total: int) -> dict[str, int]:
+    """Section 1 scores adding up to `section1_total`, subcomponents filled in order (demo data and tests)."""
+    left, scores = section1_total, {}
+    for name, top in SECTION1.items():
+        scores[name] = min(top, left)
+        left -= scores[name]
+    if left:
+        raise ValueError(f"a section 1 total is at most {MAX_TOTAL}")
+    return scores
