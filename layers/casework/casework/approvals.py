@@ -139,7 +139,7 @@ def decide(caller: Caller, approval_id: str, body: DecisionIn) -> DecisionOut:
         raise Invalid("destructionDate", "only a closure has a record destruction date")
     if body.destruction_date is not None and body.destruction_date <= clock.today():
         raise Invalid("destructionDate", "must be after today")
-    case = records.find_case(request.case_id)
+    case = store.case_of(request)
     if case is None:
         raise NotFound("The request's case no longer exists.")
 

@@ -126,6 +126,14 @@ def find_approval(approval_id: str) -> ApprovalItem | None:
         return None
 
 
+def case_of(approval: ApprovalItem) -> CaseItem | None:
+    """The case a request is about: in the same partition, so no reference item is read."""
+    try:
+        return CaseItem.get(approval.pk, _case_sk(approval.case_number), consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
 def pending_approvals(service_id: str, limit: int, token: str | None) -> Page[ApprovalItem]:
     """APR-4: the service's requests awaiting a decision, oldest first: one Query of the sparse index."""
     return query_page(ApprovalItem.pending, service_id, "pendingIn", limit, token)
