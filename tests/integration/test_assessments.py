@@ -318,3 +318,14 @@ def test_lsa6_one_ls_cmi_record_per_person_across_cases(world, api):
 
 def test_lsa_sections_of_an_assessment_are_the_documented_ones():
     assert lscmi.SECTIONS["full"][0] == "ohf" and "7.4" in lscmi.SECTIONS["full"]
+
+
+def test_lsa1_a_retried_start_with_the_same_idempotency_key_starts_one_assessment(world, api):
+    c = world.community
+    case = assigned_case(api, c.leader, c.assessor, "URN-L1F")
+    url, key = f"/cases/{case['caseId']}/assessments", {"Idempotency-Key": "start-l1f"}
+    first = api.post(url, c.assessor, {"kind": "full"}, headers=key)
+    again = api.post(url, c.assessor, {"kind": "full"}, headers=key)
+    assert first.status == again.status == 201
+    assert first.json()["assessmentId"] == again.json()["assessmentId"]
+    assert len(history(api, c.reader, case["caseId"])["assessments"]) == 1
