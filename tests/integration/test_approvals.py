@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from typing import Any
 
 from casework import clock
 from casework.store import work
-from casework.store.tx import Changes
 from tests.integration.lscmi_flow import (
     assert_problem,
     assigned_case,
@@ -19,6 +17,7 @@ from tests.integration.lscmi_flow import (
     override,
     start,
 )
+from tests.support import race
 
 
 def full_case(api, c, urn: str, total: int = 15, locked: bool = True) -> tuple[dict[str, Any], str]:
@@ -275,31 +274,11 @@ def test_apr5_two_managers_one_decision_stands(world, api, monkeypatch):
     request = request_closure(api, c.assessor, case["caseId"]).json()
     api.get("/approvals", c.leader)  # load the function before the threads race into it
 
-    # Both decisions reach their write together; moto's in-process transactions are not atomic across
-    # threads (DynamoDB's are), so the writes go one at a time, in whichever order the threads arrive.
-    at_commit, one_at_a_time = threading.Barrier(2, timeout=10), threading.Lock()
-    commit = Changes.commit
-
-    def rendezvous_then_commit(changes: Changes) -> None:
-        at_commit.wait()
-        with one_at_a_time:
-            commit(changes)
-
-    monkeypatch.setattr(Changes, "commit", rendezvous_then_commit)
-    answers: dict[str, Any] = {}
-    at_start = threading.Barrier(2, timeout=10)
-
-    def decide_as(user: str, decision: str) -> None:
-        at_start.wait()
-        answers[user] = decide(api, user, request["approvalId"], decision)
-
-    threads = [threading.Thread(target=decide_as, args=(c.leader, "approve")),
-               threading.Thread(target=decide_as, args=(second_leader, "not-approve"))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    monkeypatch.undo()
+    # Both decisions pass the "still pending" check, then reach their write together.
+    users = [c.leader, second_leader]
+    answers = dict(zip(users, race(monkeypatch, lambda: decide(api, c.leader, request["approvalId"], "approve"),
+                                   lambda: decide(api, second_leader, request["approvalId"], "not-approve")),
+                       strict=True))
 
     statuses = sorted(a.status for a in answers.values())
     assert statuses == [200, 409], {u: a.json() for u, a in answers.items()}

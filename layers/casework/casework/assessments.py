@@ -60,7 +60,8 @@ def case_for_change(caller: Caller, case_id: str) -> CaseItem:
     return case
 
 
-def _assessment(case: CaseItem, assessment_id: str) -> AssessmentItem:
+def find(case: CaseItem, assessment_id: str) -> AssessmentItem:
+    """An assessment of the case (404 otherwise)."""
     found = store.assessment(case, assessment_id) if ids.is_ulid(assessment_id) else None
     if found is None:
         raise NotFound("No assessment with that id in this case.")
@@ -68,7 +69,7 @@ def _assessment(case: CaseItem, assessment_id: str) -> AssessmentItem:
 
 
 def _editable(case: CaseItem, assessment_id: str, if_match: int | None) -> AssessmentItem:
-    found = _assessment(case, assessment_id)
+    found = find(case, assessment_id)
     if found.status == "locked":
         raise Conflict("The assessment is locked and can't be edited (LSA-5).", current=state(found))
     if if_match is not None and if_match != int(found.version):
@@ -138,7 +139,7 @@ def _create(caller: Caller, case: CaseItem, item: AssessmentItem, action: str) -
 
 
 def get(caller: Caller, case_id: str, assessment_id: str) -> AssessmentOut:
-    return assessment_out(_assessment(cases.load(caller, case_id), assessment_id))
+    return assessment_out(find(cases.load(caller, case_id), assessment_id))
 
 
 def save_section(caller: Caller, case_id: str, assessment_id: str, section: str, body: SectionIn,
@@ -172,7 +173,7 @@ def save_section(caller: Caller, case_id: str, assessment_id: str, section: str,
         after={"assessmentId": item.assessment_id, "section": section,
                **({"total": content["total"], "riskNeedLevel": case.risk_need_level} if section == "1" else {})},
     ))
-    _commit(changes, "assessment", lambda: state(_assessment(case, assessment_id)))
+    _commit(changes, "assessment", lambda: state(find(case, assessment_id)))
     count("AssessmentSectionSaved")
     return assessment_out(item)
 
@@ -226,7 +227,7 @@ def lock(caller: Caller, case_id: str, assessment_id: str, if_match: int | None)
         audit.case_entity(case.case_id), service_id=case.service_id, action="assessment.locked",
         actor_id=caller.user_id, after={"assessmentId": item.assessment_id, "kind": item.assessment_kind},
     ))
-    _commit(changes, "assessment", lambda: state(_assessment(case, assessment_id)))
+    _commit(changes, "assessment", lambda: state(find(case, assessment_id)))
     count("AssessmentLocked")
     return assessment_out(item)
 
@@ -266,7 +267,7 @@ def request_override(caller: Caller, case_id: str, assessment_id: str, body: Ove
     if apply_level(case, with_replaced(existing, item)):  # a previously approved override stops applying
         changes.save(case)
     approvals.add_request(changes, caller, case, approval)
-    _commit(changes, "assessment", lambda: state(_assessment(case, assessment_id)))
+    _commit(changes, "assessment", lambda: state(find(case, assessment_id)))
     count("OverrideRequested")
     return approvals.approval_out(approval)
 
@@ -293,7 +294,7 @@ def withdraw_override(caller: Caller, case_id: str, assessment_id: str) -> Asses
         actor_id=caller.user_id, before={"override": before, "riskNeedLevel": before_level},
         after={"assessmentId": item.assessment_id, "riskNeedLevel": case.risk_need_level},
     ))
-    _commit(changes, "assessment", lambda: state(_assessment(case, assessment_id)))
+    _commit(changes, "assessment", lambda: state(find(case, assessment_id)))
     return assessment_out(item)
 
 

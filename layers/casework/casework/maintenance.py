@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from casework import assessments, cases, ids
+from casework import assessments, cases
 from casework.access import Caller, Right, require
 from casework.errors import Conflict, Invalid, NotFound
 from casework.observability import count
@@ -35,13 +35,6 @@ def _case(caller: Caller, case_id: str) -> CaseItem:
     return case
 
 
-def _assessment(case: CaseItem, assessment_id: str) -> AssessmentItem:
-    found = store.assessment(case, assessment_id) if ids.is_ulid(assessment_id) else None
-    if found is None:
-        raise NotFound("No assessment with that id in this case.")
-    return found
-
-
 def _commit(changes: Changes, caller: Caller, case_id: str | None) -> None:
     try:
         changes.commit()
@@ -61,7 +54,7 @@ def _tombstone(entity: str, caller: Caller, action: str, what: dict[str, Any], r
 def delete_assessment(caller: Caller, case_id: str, assessment_id: str, body: MaintenanceIn) -> MaintenanceOut:
     """DEL-1: a full 1-8 started instead of an initial assessment, or a reassessment started by mistake."""
     case = _case(caller, case_id)
-    item = _assessment(case, assessment_id)
+    item = assessments.find(case, assessment_id)
     _confirmed(body, f"DELETE ASSESSMENT {int(case.case_number)}")
     if item.assessment_kind != "full" and item.reassessment_of is None:
         raise Invalid("assessmentId", "only a full LS/CMI 1-8 or a reassessment is deleted; unlock an initial "
@@ -92,7 +85,7 @@ def delete_assessment(caller: Caller, case_id: str, assessment_id: str, body: Ma
 def unlock(caller: Caller, case_id: str, assessment_id: str, body: MaintenanceIn) -> MaintenanceOut:
     """DEL-2: reopen an initial or full assessment locked in error (the case's latest one)."""
     case = _case(caller, case_id)
-    item = _assessment(case, assessment_id)
+    item = assessments.find(case, assessment_id)
     _confirmed(body, f"UNLOCK ASSESSMENT {int(case.case_number)}")
     if item.status != "locked":
         raise Conflict("The assessment is not locked.", current=assessments.state(item))
