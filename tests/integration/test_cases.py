@@ -524,6 +524,8 @@ def route_calls(world, api: Api) -> list[tuple[str, str, Any]]:
     case = open_case(api, world.community.leader, urn="URN-ROUTES")
     values = {"caseId": case["caseId"], "urn": "URN-ROUTES", "userId": world.community.assessor,
               "docId": "01JDROUTES0000000000000000", "versionId": "01JDROUTES0000000000000001"}
+    values.update(assessmentId="01JDROUTES0000000000000002", planId="01JDROUTES0000000000000003",
+                  approvalId="01JDROUTES0000000000000004", section="2")
     document = {"title": "Refused", "fileName": "refused.pdf", "contentType": "application/pdf", "size": 10}
     bodies = {
         "POST /people": person_body("URN-REFUSED"),
@@ -532,6 +534,21 @@ def route_calls(world, api: Api) -> list[tuple[str, str, Any]]:
         "POST /library": document,
         "PUT /library/{docId}": document,
     }
+    maintenance = {"confirm": "DELETE CASE 1", "reason": "refused"}
+    bodies.update({
+        "POST /cases/{caseId}/assessments": {"kind": "full"},
+        "PUT /cases/{caseId}/assessments/{assessmentId}/sections/{section}": {"text": "refused"},
+        "POST /cases/{caseId}/assessments/{assessmentId}/override": {
+            "kind": "clinical", "requestedLevel": "high", "rationale": "refused"},
+        "POST /cases/{caseId}/plans": {"assessmentId": "01JDROUTES0000000000000002"},
+        "PUT /cases/{caseId}/plans/{planId}/sections/{section}": {"text": "refused"},
+        "POST /cases/{caseId}/closure-requests": {"kind": "no-plan", "rationale": "refused"},
+        "POST /approvals/{approvalId}/decision": {"decision": "approve"},
+        "POST /cases/{caseId}/assessments/{assessmentId}/deletion": maintenance,
+        "POST /cases/{caseId}/assessments/{assessmentId}/unlock": maintenance,
+        "POST /cases/{caseId}/deletion": maintenance,
+        "POST /people/{urn}/deletion": maintenance,
+    })
     calls = []
     for route in template.routes():
         path = route.path
