@@ -221,3 +221,28 @@ def test_del3_a_pending_override_goes_with_its_assessment(world, api):
     assert answer.status == 200, answer.json()
     assert api.get("/approvals", c.leader).json()["items"] == []
     assert_problem(api.get(f"/approvals/{request['approvalId']}", c.leader), 404)
+
+
+def test_del1_a_deletion_larger_than_one_transaction_is_refused_whole(world, api):
+    """A person whose records would not fit one transaction (100 items) is not half deleted: refused, with the
+    way round it (delete the cases one at a time), and every record still there."""
+    from casework import clock, ids
+    from casework.store.models import RecordItem
+
+    c = world.community
+    case = open_case(api, c.leader, urn="URN-D1F")
+    item = records.find_case(case["caseId"])
+    with RecordItem.batch_write() as batch:
+        for _ in range(99):
+            batch.save(assessment_store.new_assessment(
+                item, assessment_id=ids.ulid(), kind="full", reassessment_of=None, sections={}, override=None,
+                created_by=c.assessor, created_at=clock.stamp()))
+    before = len(assessment_store.person_partition("community#PERSON#URN-D1F"))
+    refused = assert_problem(api.post("/people/URN-D1F/deletion", c.leader, body("DELETE PERSON URN-D1F")), 409)
+    assert "one at a time" in refused["detail"]
+    refused = assert_problem(api.post(f"/cases/{case['caseId']}/deletion", c.leader,
+                                      body(f"DELETE CASE {case['caseNumber']}")), 409)
+    assert "reassessments one at a time" in refused["detail"]
+    assert len(assessment_store.person_partition("community#PERSON#URN-D1F")) == before == 101
+    assert api.get(f"/cases/{case['caseId']}", c.leader).status == 200
+    assert not [e for e in tombstones(audit.case_entity(case["caseId"])) if e.action.endswith("deleted")]

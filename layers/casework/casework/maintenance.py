@@ -68,7 +68,7 @@ def delete_assessment(caller: Caller, case_id: str, assessment_id: str, body: Ma
                               *(a for a in approvals if a.assessment_id == item.assessment_id)]
     before_level = case.risk_need_level
     changes = Changes()
-    _delete(changes, gone)
+    _delete(changes, gone, "report it: an assessment never carries this many records")
     assessments.apply_level(case, [a for a in found if a.assessment_id != item.assessment_id])
     changes.save(case)
     what = {"assessmentId": item.assessment_id, "kind": item.assessment_kind, "reassessmentOf": item.reassessment_of,
@@ -116,7 +116,7 @@ def delete_case(caller: Caller, case_id: str, body: MaintenanceIn) -> Maintenanc
     found, plans, approvals = store.case_records(case)
     gone: list[RecordItem] = [case, *found, *plans, *approvals]
     changes = Changes()
-    _delete(changes, gone)
+    _delete(changes, gone, "delete its reassessments one at a time (latest first)")
     others = [c for c in all_cases if c.case_id != case.case_id]
     if person is not None:
         person.case_count = len(others)
@@ -157,7 +157,7 @@ def delete_person(caller: Caller, urn: str, body: MaintenanceIn) -> MaintenanceO
             "records": {kind: sum(isinstance(i, cls) for i in items) for kind, cls in (
                 ("assessments", AssessmentItem), ("plans", PlanItem), ("approvals", ApprovalItem))}}
     changes = Changes()
-    _delete(changes, items)
+    _delete(changes, items, "delete the person's cases one at a time")
     changes.create(_tombstone(audit.person_entity(caller.service_id, urn), caller, "person.deleted", what,
                               body.reason))
     for case in case_items:
@@ -169,12 +169,12 @@ def delete_person(caller: Caller, urn: str, body: MaintenanceIn) -> MaintenanceO
         f"case {int(c.case_number)}" for c in case_items], audit_entity=audit.person_entity(caller.service_id, urn))
 
 
-def _delete(changes: Changes, items: list[RecordItem]) -> None:
+def _delete(changes: Changes, items: list[RecordItem], way_round: str) -> None:
     """Each item (conditional on its version where it has one) and the reference items derived from it."""
     refs = store.refs_of(items)
     if len(items) + len(refs) + 3 > MAX_ITEMS:
         raise Conflict(f"This would delete {len(items) + len(refs)} items, more than one transaction holds "
-                       f"({MAX_ITEMS}); delete the person's cases one at a time first.")
+                       f"({MAX_ITEMS}); {way_round} first.")
     for item in [*items, *refs]:
         changes.delete(item)
 
