@@ -187,6 +187,15 @@ def test_apr3_not_approve_keeps_the_case_open_and_tells_the_worker(world, api):
     assert request_closure(api, c.assessor, case["caseId"]).status == 201  # may ask again later
 
 
+def test_apr3_no_new_assessment_while_a_closure_waits(world, api):
+    c = world.community
+    case, _ = full_case(api, c, "URN-P3E")
+    request = request_closure(api, c.assessor, case["caseId"]).json()
+    assert_problem(api.post(f"/cases/{case['caseId']}/reassessments", c.assessor), 409)
+    decide(api, c.leader, request["approvalId"], "not-approve")
+    assert api.post(f"/cases/{case['caseId']}/reassessments", c.assessor).status == 201
+
+
 def test_apr3_an_override_has_no_destruction_date(world, api):
     c = world.community
     case, aid = full_case(api, c, "URN-P3D", locked=False)

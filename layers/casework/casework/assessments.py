@@ -125,6 +125,9 @@ def reassess(caller: Caller, case_id: str) -> AssessmentOut:
 
 
 def _create(caller: Caller, case: CaseItem, item: AssessmentItem, action: str) -> None:
+    if case.pending_closure:
+        raise Conflict("A closure request for the case awaits a manager's decision: no new assessment until it "
+                       "is decided.", current=cases.state(case))
     changes = Changes()
     changes.create(item)
     # The case's version moves with every new assessment, so two starts at once can't both succeed.
