@@ -72,3 +72,34 @@ def test_lsa2_no_full_risk_of_serious_harm_assessment_means_a_case_management_pl
     assert lscmi.plan_type({"7": {"fullAssessmentMerited": True}}) is None
     assert lscmi.plan_type({"7": {"fullAssessmentMerited": True}, "7.4": {"planType": "rmp"}}) == "rmp"
     assert lscmi.plan_type({}) is None
+
+
+def test_lsa3_the_case_level_is_assigned_in_one_place_only():
+    """`assessments.apply_level` is the only code that writes a case's level (no handler, seed or store path)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    writes = [(str(path.relative_to(root)), line.strip())
+              for folder in ("layers", "functions", "local", "bench") for path in (root / folder).rglob("*.py")
+              for line in path.read_text().splitlines() if re.search(r"\.risk_need_level\s*=[^=]", line)]
+    assert writes == [("layers/casework/casework/assessments.py", "case.risk_need_level = level")]
+
+
+def test_lsa3_no_request_model_carries_a_level_or_a_total():
+    """Request bodies refuse unknown fields, and none of them declares a level (except an override's request)."""
+    import importlib
+    import pkgutil
+
+    import casework.schemas as schemas
+    from casework.schemas.common import In
+
+    models = set()
+    for module in pkgutil.iter_modules(schemas.__path__):
+        for value in vars(importlib.import_module(f"casework.schemas.{module.name}")).values():
+            if isinstance(value, type) and issubclass(value, In) and value is not In:
+                models.add(value)
+    fields = {(m.__name__, name) for m in models for name in m.model_fields
+              if "level" in name or "total" in name}
+    assert fields == {("OverrideIn", "requested_level")}
+    assert all(m.model_config.get("extra") == "forbid" for m in models)
