@@ -75,6 +75,14 @@ def test_lsa1_only_the_assigned_worker_or_a_team_leader_changes_an_assessment(wo
     assert_problem(api.get(f"/cases/{case['caseId']}/assessments/NOPE", c.reader), 404)
 
 
+def test_lsa1_only_an_ls_cmi_case_is_assessed(world, api):
+    k = world.children
+    case = open_case(api, k.leader, urn="URN-L1G", case_type="child-in-need")
+    assert_problem(api.post(f"/cases/{case['caseId']}/assessments", k.leader, {"kind": "full"}), 422, "caseId")
+    assert_problem(api.post(f"/cases/{case['caseId']}/closure-requests", k.leader,
+                            {"kind": "no-plan", "rationale": "x"}), 422, "caseId")
+
+
 def test_lsa1_one_assessment_in_progress_at_a_time_and_one_full_1_8_per_case(world, api):
     c = world.community
     case = assigned_case(api, c.leader, c.assessor, "URN-L1E")

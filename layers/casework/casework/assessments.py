@@ -23,6 +23,7 @@ from casework.schemas.assessments import (
     SectionIn,
     SectionOut,
 )
+from casework.schemas.cases import CaseType
 from casework.store import assessments as store
 from casework.store import audit
 from casework.store.models import AssessmentItem, CaseItem, PlanItem
@@ -51,12 +52,15 @@ def with_replaced(assessments: list[AssessmentItem], changed: AssessmentItem) ->
 
 
 def case_for_change(caller: Caller, case_id: str) -> CaseItem:
-    """An open case of the caller's service that they may change: assigned to them, or the team-leader right."""
+    """An open LS/CMI case of the caller's service that they may change: assigned to them, or the team-leader
+    right."""
     case = cases.load(caller, case_id)
     if not may_change_case(caller, case.assigned_to):
         raise Forbidden("Only the case's assigned worker or a team leader may change its records.")
     if case.status != "open":
         raise Conflict("The case is closed; its records can't be changed.", current=cases.state(case))
+    if case.case_type != CaseType.LS_CMI:
+        raise Invalid("caseId", f"a {case.case_type} case has no LS/CMI assessment, plan or closure request")
     return case
 
 
