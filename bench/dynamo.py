@@ -236,6 +236,7 @@ class World:
     imported_id: str = ""  # an import done (confirming it again changes nothing)
     cancellable: list[str] = field(default_factory=list)  # imports awaiting their file, one per DELETE
     mappa: dict[str, Any] = field(default_factory=dict)  # see seed_mappa
+    lscmi: dict[str, Any] = field(default_factory=dict)  # assessments and approvals: see seed_lscmi
 
 
 def _library_routes() -> bool:
@@ -357,6 +358,7 @@ def seed(size: int) -> World:
     # person's second case also flags their first, a one-off extra Query and update).
     world.write_urn, world.unassigned_open = people[0].urn, unassigned_open[::-1]
     seed_transfer(world)
+    seed_lscmi(world, people_count)
     world.seconds = time.perf_counter() - started
     return world
 
@@ -475,6 +477,7 @@ def probes() -> list[Probe]:
         *library_probes(),
         *transfer_probes(),
         *mappa_probes(),
+        *lscmi_probes(),
     ]
 
 
@@ -845,3 +848,189 @@ def run(sizes: list[int], log: Any = print) -> dict[str, Any]:
         "table": rows,
         "by_size": {str(size): routes for size, routes in by_size.items()},
     }
+
+
+# ---------------------------------------------------------------- LS/CMI assessments, approvals, maintenance
+
+PER_PROBE = 3  # calls of a write probe at the smallest size (first, cold, warm); each takes its own record
+PENDING = LIBRARY_DOCS  # pending closure requests: more than a page of the approvals table
+
+
+def seed_lscmi(world: World, people_count: int) -> None:
+    """Assessments, plans and approval requests on the bulk-loaded cases, written as the API would leave them
+    (the case's level derived by `assessments.apply_level`), with batch writes. Assigned cases serve the
+    assessor's changes (the leader holds the write-any right); unassigned ones, taken from the top of the
+    unassigned table, serve record maintenance; their people hold one case each, so a person can be deleted."""
+    from casework import assessments, clock, ids, lscmi
+    from casework.store import assessments as store
+    from casework.store import records
+    from casework.store.models import RecordItem
+
+    now = clock.stamp()
+    single = range(world.size - people_count + 1, people_count + 1)  # the cases of people holding one case
+    # held by an assessor (not the leader, who makes the calls): every request names the same kind of worker
+    assigned = [n for n in reversed(single) if n % 3 != 0 and n % 10 != 9 and n % len(HOLDERS) != 0]
+    unassigned = [n for n in reversed(single) if n % 3 == 0 and n % 10 != 9]
+    taken = {world.case_ids[n] for n in unassigned[:4 * PER_PROBE]}
+    world.unassigned_open = [c for c in world.unassigned_open if c not in taken]
+
+    def sections(total: int, merited: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {name: {"answers": {}, "text": "bench", "savedBy": LEADER, "savedAt": now}
+                               for name in lscmi.SECTIONS["full"] if name != "7.4"}
+        out["1"].update(scores=lscmi.filled_to(total), total=total)
+        out["7"]["fullAssessmentMerited"] = merited
+        return out
+
+    pool = iter(assigned)
+    spare = iter(unassigned)
+    out: dict[str, Any] = {}
+    with RecordItem.batch_write() as batch:
+        def assessed(number: int, *, locked: bool, override: str | None = None, plan: bool = False,
+                     closure: bool = False) -> dict[str, str]:
+            case = records.find_case(world.case_ids[number])
+            assert case is not None
+            item = store.new_assessment(case, assessment_id=ids.ulid(), kind="full", reassessment_of=None,
+                                        sections=sections(15), override=None, created_by=ASSESSORS[0],
+                                        created_at=now)
+            item.version = 1
+            made = {"case": case.case_id, "assessment": item.assessment_id, "urn": case.urn,
+                    "number": str(int(case.case_number))}
+            if locked:
+                item.status, item.locked_by, item.locked_at = "locked", ASSESSORS[0], now
+            if override:
+                approval = store.new_approval(case, approval_id=ids.ulid(), approval_type="override",
+                                              rationale="bench", worker_id=ASSESSORS[0], worker_name="Assessor1 Bench",
+                                              requested_by=ASSESSORS[0], requested_at=now,
+                                              assessment_id=item.assessment_id, original_level="medium",
+                                              requested_level="high", override_kind="clinical")
+                approval.status = override
+                approval.version = 1
+                batch.save(store.refresh_pending_keys(approval))
+                batch.save(store.approval_ref(approval))
+                item.override = {"kind": "clinical", "originalLevel": "medium", "requestedLevel": "high",
+                                 "rationale": "bench", "status": override, "approvalId": approval.approval_id}
+                made["approval"] = approval.approval_id
+            if plan:
+                planned = store.new_plan(case, plan_id=ids.ulid(), assessment_id=item.assessment_id, plan_type="cmp",
+                                         created_by=ASSESSORS[0], created_at=now)
+                planned.version = 1
+                batch.save(planned)
+                made["plan"] = planned.plan_id
+            if closure:
+                approval = store.new_approval(case, approval_id=ids.ulid(), approval_type="closure-no-plan",
+                                              rationale="bench", worker_id=ASSESSORS[0], worker_name="Assessor1 Bench",
+                                              requested_by=ASSESSORS[0], requested_at=now,
+                                              proposed_destruction_date="2032-01-01")
+                approval.version = 1
+                batch.save(approval)
+                batch.save(store.approval_ref(approval))
+                case.pending_closure = approval.approval_id
+                made["approval"] = approval.approval_id
+            batch.save(item)
+            assessments.apply_level(case, [item])
+            batch.save(case)
+            return made
+
+        out["fresh"] = [world.case_ids[next(pool)] for _ in range(PER_PROBE)]
+        out["open"] = assessed(next(pool), locked=False)
+        out["planned"] = assessed(next(pool), locked=True, plan=True)
+        for name, kw in (("reassessable", {"locked": True}), ("lockable", {"locked": False}),
+                         ("overridable", {"locked": False}),
+                         ("withdrawable", {"locked": False, "override": "not-approved"}),
+                         ("plannable", {"locked": True}), ("closable", {"locked": True}),
+                         ("override_pending", {"locked": False, "override": "pending"})):
+            out[name] = [assessed(next(pool), **kw) for _ in range(PER_PROBE)]
+        out["pending"] = [assessed(next(pool), locked=True, closure=True) for _ in range(PENDING)]
+        for name in ("asmt_deletable", "unlockable", "case_deletable", "person_deletable"):
+            out[name] = [assessed(next(spare), locked=True) for _ in range(PER_PROBE)]
+    world.items["assessment"] += sum(len(v) if isinstance(v, list) else 1 for k, v in out.items() if k != "fresh")
+    world.items["approval"] += PENDING + 2 * PER_PROBE  # with as many reference items
+    world.lscmi = out
+
+
+def lscmi_probes() -> list[Probe]:
+    """The assessor's changes as the team leader (write-any right); decisions on requests made by an assessor."""
+    page = {"limit": LIMIT}
+
+    def asmt(w: World, key: str) -> str:
+        made = w.lscmi[key].pop() if key != "open" else w.lscmi[key]
+        return f"/cases/{made['case']}/assessments/{made['assessment']}"
+
+    def confirm(w: World, key: str, what: str) -> tuple[dict[str, str], dict[str, str]]:
+        made = w.lscmi[key].pop()
+        return made, {"confirm": f"{what} {made['number']}", "reason": "bench"}
+
+    def maintenance(w: World, key: str, what: str, action: str, *, of_assessment: bool) -> Request:
+        made, body = confirm(w, key, what)
+        path = f"/cases/{made['case']}" + (f"/assessments/{made['assessment']}" if of_assessment else "")
+        return Request("POST", f"{path}/{action}", body=body)
+
+    def person(w: World) -> Request:
+        made = w.lscmi["person_deletable"].pop()
+        return Request("POST", f"/people/{made['urn']}/deletion",
+                       body={"confirm": f"DELETE PERSON {made['urn']}", "reason": "bench"})
+
+    section2 = {"text": "bench notes", "answers": {"2.1": True}}
+    return [
+        Probe("POST /cases/{caseId}/assessments", "POST /cases/{caseId}/assessments",
+              lambda w, n: Request("POST", f"/cases/{w.lscmi['fresh'].pop()}/assessments", body={"kind": "full"}),
+              expect=201, writes=True),
+        Probe("POST /cases/{caseId}/reassessments", "POST /cases/{caseId}/reassessments",
+              lambda w, n: Request("POST", f"/cases/{w.lscmi['reassessable'].pop()['case']}/reassessments"),
+              expect=201, writes=True),
+        Probe("GET /cases/{caseId}/history", "GET /cases/{caseId}/history",
+              lambda w, n: Request("GET", f"/cases/{w.lscmi['planned']['case']}/history")),
+        Probe("GET /cases/{caseId}/assessments/{assessmentId}", "GET /cases/{caseId}/assessments/{assessmentId}",
+              lambda w, n: Request("GET", asmt(w, "open"))),
+        Probe("PUT /cases/{caseId}/assessments/{assessmentId}/sections/{section}", "PUT .../sections/2",
+              lambda w, n: Request("PUT", f"{asmt(w, 'open')}/sections/2", body=section2), writes=True),
+        Probe("PUT /cases/{caseId}/assessments/{assessmentId}/sections/{section}", "PUT .../sections/1 (level)",
+              lambda w, n: Request("PUT", f"{asmt(w, 'open')}/sections/1",
+                                   body={"scores": _scores(10 + 10 * (n % 2))}), writes=True),
+        Probe("POST /cases/{caseId}/assessments/{assessmentId}/lock", "POST .../lock",
+              lambda w, n: Request("POST", f"{asmt(w, 'lockable')}/lock"), writes=True),
+        Probe("POST /cases/{caseId}/assessments/{assessmentId}/override", "POST .../override",
+              lambda w, n: Request("POST", f"{asmt(w, 'overridable')}/override",
+                                   body={"kind": "clinical", "requestedLevel": "high", "rationale": "bench"}),
+              expect=201, writes=True),
+        Probe("DELETE /cases/{caseId}/assessments/{assessmentId}/override", "DELETE .../override",
+              lambda w, n: Request("DELETE", f"{asmt(w, 'withdrawable')}/override"), writes=True),
+        Probe("POST /cases/{caseId}/plans", "POST /cases/{caseId}/plans",
+              lambda w, n: _plan_request(w.lscmi["plannable"].pop()), expect=201, writes=True),
+        Probe("PUT /cases/{caseId}/plans/{planId}/sections/{section}", "PUT .../plans/{planId}/sections/9",
+              lambda w, n: Request("PUT", f"/cases/{w.lscmi['planned']['case']}/plans/{w.lscmi['planned']['plan']}"
+                                          "/sections/9", body={"actions": [{"need": "n", "action": "a",
+                                                                            "timescale": "t"}]}), writes=True),
+        Probe("POST /cases/{caseId}/closure-requests", "POST /cases/{caseId}/closure-requests",
+              lambda w, n: Request("POST", f"/cases/{w.lscmi['closable'].pop()['case']}/closure-requests",
+                                   body={"kind": "no-plan", "rationale": "bench"}), expect=201, writes=True),
+        Probe("GET /approvals", "GET /approvals", lambda w, n: Request("GET", "/approvals", page)),
+        Probe("GET /approvals/{approvalId}", "GET /approvals/{approvalId}",
+              lambda w, n: Request("GET", f"/approvals/{w.lscmi['pending'][0]['approval']}")),
+        Probe("POST /approvals/{approvalId}/decision", "POST /approvals/{approvalId}/decision (closure)",
+              lambda w, n: Request("POST", f"/approvals/{w.lscmi['pending'].pop()['approval']}/decision",
+                                   body={"decision": "approve"}), writes=True),
+        Probe("POST /approvals/{approvalId}/decision", "POST /approvals/{approvalId}/decision (override)",
+              lambda w, n: Request("POST", f"/approvals/{w.lscmi['override_pending'].pop()['approval']}/decision",
+                                   body={"decision": "approve"}), writes=True),
+        Probe("POST /cases/{caseId}/assessments/{assessmentId}/deletion", "POST .../assessments/{id}/deletion",
+              lambda w, n: maintenance(w, "asmt_deletable", "DELETE ASSESSMENT", "deletion", of_assessment=True),
+              writes=True),
+        Probe("POST /cases/{caseId}/assessments/{assessmentId}/unlock", "POST .../unlock",
+              lambda w, n: maintenance(w, "unlockable", "UNLOCK ASSESSMENT", "unlock", of_assessment=True),
+              writes=True),
+        Probe("POST /cases/{caseId}/deletion", "POST /cases/{caseId}/deletion",
+              lambda w, n: maintenance(w, "case_deletable", "DELETE CASE", "deletion", of_assessment=False),
+              writes=True),
+        Probe("POST /people/{urn}/deletion", "POST /people/{urn}/deletion", lambda w, n: person(w), writes=True),
+    ]
+
+
+def _scores(total: int) -> dict[str, int]:
+    from casework import lscmi
+
+    return lscmi.filled_to(total)
+
+
+def _plan_request(made: dict[str, str]) -> Request:
+    return Request("POST", f"/cases/{made['case']}/plans", body={"assessmentId": made["assessment"]})

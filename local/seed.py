@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from local.cloud import Cloud
+
+if TYPE_CHECKING:
+    from casework.access import Caller
 
 PASSWORD = "Casework-demo-2026"
 
@@ -76,7 +80,7 @@ def seed(cloud: Cloud) -> list[DemoUser]:
             leader_id = leader_id or sub
             users.append(DemoUser(service_id, role, group, email, sub))
 
-        leader = directory.caller_for(leader_id)  # type: ignore[arg-type]
+        leader = directory.caller_for(leader_id)
         assessor = next(u for u in users if u.service_id == service_id and u.role == "assessor")
         opened = []
         for urn, forename, surname, born, chs, count in PEOPLE[service_id]:
@@ -86,6 +90,8 @@ def seed(cloud: Cloud) -> list[DemoUser]:
                 opened.append(cases.open_case(leader, CaseIn(urn=urn, case_type="ls-cmi")))
         for case in opened[:2]:  # two assigned, the rest wait in the unassigned table
             assignment.assign(leader, case.case_id, AssignmentIn(user_id=assessor.user_id), None)
+        if service_id == "community":
+            seed_assessments(directory.caller_for(assessor.user_id), [c.case_id for c in opened[:2]])
         _transfer_partners(service_id, next(u for u in users if u.service_id == service_id and u.role == "admin"))
     seed_mappa(users)
     return users
@@ -123,3 +129,26 @@ def seed_mappa(users: list[DemoUser]) -> None:
         date_of_discussion=today - timedelta(days=14), review_date=today + timedelta(days=76), level=2, category=1,
         details="Demo action plan: weekly home visits; police to share intelligence; review at the next MAPP meeting.",
     ))
+
+
+def seed_assessments(assessor: Caller, case_ids: list[str]) -> None:
+    """LS/CMI demo: the first assigned case has a full 1-8 (medium) with an override to high awaiting the team
+    leader; the second a locked full 1-8 (high) with its case management plan."""
+    from casework import assessments, lscmi
+    from casework.schemas.assessments import AssessmentIn, OverrideIn, PlanIn, SectionIn
+
+    for case_id, total in zip(case_ids, (15, 22), strict=True):
+        full = assessments.start(assessor, case_id, AssessmentIn(kind="full"))
+        for name in lscmi.SECTIONS["full"]:
+            if name == "7.4":
+                continue
+            body = {"1": {"scores": lscmi.filled_to(total)}, "7": {"fullAssessmentMerited": False}}.get(name, {})
+            section = SectionIn.model_validate({"text": f"Section {name} (demo)", **body})
+            assessments.save_section(assessor, case_id, full.assessment_id, name, section, None)
+        if total == 15:
+            assessments.request_override(assessor, case_id, full.assessment_id, OverrideIn(
+                kind="clinical", requested_level="high", rationale="Escalating use of violence not captured by the "
+                                                                   "score (demo)"))
+        else:
+            assessments.lock(assessor, case_id, full.assessment_id, None)
+            assessments.start_plan(assessor, case_id, PlanIn(assessment_id=full.assessment_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -90,3 +91,36 @@ def open_case(api: Api, user: str, urn: str = "URN-0001", surname: str = "Smith"
     answer = api.post("/cases", user, {"urn": urn, "caseType": case_type})
     assert answer.status == 201, answer.json()
     return answer.json()
+
+
+def race(monkeypatch: Any, *requests: Callable[[], Answer]) -> list[Answer]:
+    """Run the requests in threads that start together and reach their transaction together; the answers in
+    the order of the requests. moto's in-process transactions are not atomic across threads (DynamoDB's are),
+    so the commits themselves go one at a time, in whichever order the threads arrive."""
+    import threading
+
+    from casework.store.tx import Changes
+
+    at_start, at_commit = threading.Barrier(len(requests), timeout=10), threading.Barrier(len(requests), timeout=10)
+    one_at_a_time = threading.Lock()
+    commit = Changes.commit
+
+    def rendezvous_then_commit(changes: Changes) -> None:
+        at_commit.wait()
+        with one_at_a_time:
+            commit(changes)
+
+    monkeypatch.setattr(Changes, "commit", rendezvous_then_commit)
+    answers: dict[int, Answer] = {}
+
+    def run(n: int) -> None:
+        at_start.wait()
+        answers[n] = requests[n]()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(requests))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    monkeypatch.undo()
+    return [answers[n] for n in range(len(requests))]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from casework.store import records, work
-from casework.store.tx import Changes
-from tests.support import Api, open_case
+from tests.support import Api, open_case, race
 
 PROBLEM = "application/problem+json"
 
@@ -276,30 +274,10 @@ def test_asg4_concurrent_reassignment_exactly_one_wins(world, api, monkeypatch):
     api.get("/cases/unassigned", leader)  # load the assignment function before the threads race into it
     targets = [world.community.assessor, world.community.assessor2]
 
-    # Both requests reach their write together. moto's in-process transactions are not atomic across threads
-    # (DynamoDB's are), so the writes themselves go one at a time, in whichever order the threads arrive.
-    at_commit, one_at_a_time = threading.Barrier(len(targets), timeout=10), threading.Lock()
-    commit = Changes.commit
-
-    def rendezvous_then_commit(changes: Changes) -> None:
-        at_commit.wait()
-        with one_at_a_time:
-            commit(changes)
-
-    monkeypatch.setattr(Changes, "commit", rendezvous_then_commit)
-    at_start = threading.Barrier(len(targets), timeout=10)
-    answers: dict[str, Any] = {}
-
-    def reassign(worker: str) -> None:
-        at_start.wait()
-        answers[worker] = assign(api, leader, case["caseId"], worker, headers={"If-Match": etag})
-
-    threads = [threading.Thread(target=reassign, args=(w,)) for w in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    monkeypatch.undo()
+    # Both requests pass the If-Match check, then reach their write together.
+    answers = dict(zip(targets, race(monkeypatch, *(
+        lambda w=w: assign(api, leader, case["caseId"], w, headers={"If-Match": etag}) for w in targets)),
+        strict=True))
 
     assert sorted(a.status for a in answers.values()) == [200, 409]
     winner = next(a for a in answers.values() if a.status == 200).json()

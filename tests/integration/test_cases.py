@@ -528,6 +528,8 @@ def route_calls(world, api: Api) -> list[tuple[str, str, Any]]:
               "importId": "01JDROUTES0000000000000004", "email": "someone@example.org"}
     values.update(discussionId="01JDROUTES0000000000000005", notificationId="01JDROUTES0000000000000006",
                   taskId="01JDROUTES0000000000000007")
+    values.update(assessmentId="01JDROUTES0000000000000008", planId="01JDROUTES0000000000000009",
+                  approvalId="01JDROUTES000000000000000A", section="2")
     document = {"title": "Refused", "fileName": "refused.pdf", "contentType": "application/pdf", "size": 10}
     bodies = {
         "POST /people": person_body("URN-REFUSED"),
@@ -546,6 +548,21 @@ def route_calls(world, api: Api) -> list[tuple[str, str, Any]]:
         "POST /mappa/{discussionId}/notifications": {"recipients": [world.community.assessor],
                                                      "dateNotified": "2026-01-05"},
     }
+    maintenance = {"confirm": "DELETE CASE 1", "reason": "refused"}
+    bodies.update({
+        "POST /cases/{caseId}/assessments": {"kind": "full"},
+        "PUT /cases/{caseId}/assessments/{assessmentId}/sections/{section}": {"text": "refused"},
+        "POST /cases/{caseId}/assessments/{assessmentId}/override": {
+            "kind": "clinical", "requestedLevel": "high", "rationale": "refused"},
+        "POST /cases/{caseId}/plans": {"assessmentId": "01JDROUTES0000000000000002"},
+        "PUT /cases/{caseId}/plans/{planId}/sections/{section}": {"text": "refused"},
+        "POST /cases/{caseId}/closure-requests": {"kind": "no-plan", "rationale": "refused"},
+        "POST /approvals/{approvalId}/decision": {"decision": "approve"},
+        "POST /cases/{caseId}/assessments/{assessmentId}/deletion": maintenance,
+        "POST /cases/{caseId}/assessments/{assessmentId}/unlock": maintenance,
+        "POST /cases/{caseId}/deletion": maintenance,
+        "POST /people/{urn}/deletion": maintenance,
+    })
     calls = []
     for route in template.routes():
         path = route.path

@@ -13,6 +13,11 @@ from casework.schemas.common import Out
 class TaskKind(StrEnum):
     CASE_ASSIGNED = "case-assigned"
     MAPPA_NOTIFICATION = "mappa-notification"
+    # APR-6: a manager's decision on a request, to the case's worker.
+    OVERRIDE_APPROVED = "override-approved"
+    OVERRIDE_NOT_APPROVED = "override-not-approved"
+    CLOSURE_APPROVED = "closure-approved"
+    CLOSURE_NOT_APPROVED = "closure-not-approved"
 
 
 class TaskOut(Out):

@@ -240,6 +240,7 @@ class CaseItem(RecordItem, discriminator="case"):
     multiple_cases = BooleanAttribute(attr_name="multipleCases", default=False)
     opened_at = UnicodeAttribute(attr_name="openedAt")
     closed_at = UnicodeAttribute(attr_name="closedAt", null=True)
+    pending_closure = UnicodeAttribute(attr_name="pendingClosure", null=True)  # approval id of a closure request
     version = VersionAttribute()
     # Index keys, derived by records.refresh_index_keys; absent while an imported generation is only staged.
     service_status = UnicodeAttribute(attr_name="serviceStatus", null=True)
@@ -488,3 +489,87 @@ class ImportItem(JobItem, discriminator="import"):
     updated_at = UnicodeAttribute(attr_name="updatedAt")
     expiration = NumberAttribute(null=True)
     version = VersionAttribute()
+
+
+# ---------------------------------------------------------------- Records: LS/CMI assessments, plans, approvals
+
+
+class AssessmentItem(RecordItem, discriminator="assessment"):
+    """An initial or full LS/CMI assessment of a case (sk `CASE#<n>#ASMT#<id>`), its sections as a map."""
+
+    assessment_id = UnicodeAttribute(attr_name="assessmentId")
+    case_id = UnicodeAttribute(attr_name="caseId")
+    case_number = NumberAttribute(attr_name="caseNumber")
+    assessment_kind = UnicodeAttribute(attr_name="assessmentKind")  # initial | full
+    reassessment_of = UnicodeAttribute(attr_name="reassessmentOf", null=True)
+    status = UnicodeAttribute()  # in-progress | locked
+    sections = JSONAttribute(default=dict)  # section id -> {scores?, answers, text, ..., savedAt, savedBy}
+    override = JSONAttribute(null=True)  # {kind, originalLevel, requestedLevel, rationale, status, approvalId}
+    created_by = UnicodeAttribute(attr_name="createdBy")
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    locked_by = UnicodeAttribute(attr_name="lockedBy", null=True)
+    locked_at = UnicodeAttribute(attr_name="lockedAt", null=True)
+    version = VersionAttribute()
+
+
+class PlanItem(RecordItem, discriminator="plan"):
+    """A management plan (sections 9-11) of a case (sk `CASE#<n>#PLAN#<id>`): case or risk management plan."""
+
+    plan_id = UnicodeAttribute(attr_name="planId")
+    case_id = UnicodeAttribute(attr_name="caseId")
+    case_number = NumberAttribute(attr_name="caseNumber")
+    assessment_id = UnicodeAttribute(attr_name="assessmentId")
+    plan_type = UnicodeAttribute(attr_name="planType")  # cmp | rmp
+    sections = JSONAttribute(default=dict)
+    created_by = UnicodeAttribute(attr_name="createdBy")
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    version = VersionAttribute()
+
+
+class PendingApprovals(GlobalSecondaryIndex["ApprovalItem"]):
+    """Sparse: only requests awaiting a decision, oldest first (APR-4)."""
+
+    class Meta:
+        index_name = "PendingApprovals"
+        projection = AllProjection()
+
+    pending_in = UnicodeAttribute(attr_name="pendingIn", hash_key=True)
+    pending_sort = UnicodeAttribute(attr_name="pendingSort", range_key=True)
+
+
+class ApprovalItem(RecordItem, discriminator="approval"):
+    """A request for a manager's decision (sk `CASE#<n>#APR#<id>`): an override or a closure."""
+
+    approval_id = UnicodeAttribute(attr_name="approvalId")
+    approval_type = UnicodeAttribute(attr_name="approvalType")  # override | closure-no-plan | closure-with-plan
+    case_id = UnicodeAttribute(attr_name="caseId")
+    case_number = NumberAttribute(attr_name="caseNumber")
+    urn = UnicodeAttribute()
+    forename = UnicodeAttribute()
+    surname = UnicodeAttribute()
+    assessment_id = UnicodeAttribute(attr_name="assessmentId", null=True)
+    original_level = UnicodeAttribute(attr_name="originalLevel", null=True)
+    requested_level = UnicodeAttribute(attr_name="requestedLevel", null=True)
+    override_kind = UnicodeAttribute(attr_name="overrideKind", null=True)  # clinical (6.2) | administrative (6.3)
+    rationale = UnicodeAttribute()
+    proposed_destruction_date = UnicodeAttribute(attr_name="proposedDestructionDate", null=True)
+    worker_id = UnicodeAttribute(attr_name="workerId")
+    worker_name = UnicodeAttribute(attr_name="workerName")
+    requested_by = UnicodeAttribute(attr_name="requestedBy")
+    requested_at = UnicodeAttribute(attr_name="requestedAt")
+    status = UnicodeAttribute()  # pending | approved | not-approved | withdrawn
+    decided_by = UnicodeAttribute(attr_name="decidedBy", null=True)
+    decided_at = UnicodeAttribute(attr_name="decidedAt", null=True)
+    comment = UnicodeAttribute(null=True)
+    destruction_date = UnicodeAttribute(attr_name="destructionDate", null=True)
+    version = VersionAttribute()
+    pending_in = UnicodeAttribute(attr_name="pendingIn", null=True)
+    pending_sort = UnicodeAttribute(attr_name="pendingSort", null=True)
+    pending = PendingApprovals()
+
+
+class ApprovalRefItem(RecordItem, discriminator="approval-ref"):
+    """Where an approval id lives (pk `APPROVAL#<id>`, sk `REF`); derivable from the approval item."""
+
+    urn = UnicodeAttribute()
+    case_number = NumberAttribute(attr_name="caseNumber")
