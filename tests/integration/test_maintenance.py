@@ -6,6 +6,7 @@ from typing import Any
 
 from casework.store import assessments as assessment_store
 from casework.store import audit, records
+from casework.store.transfer import partition_items as _partition
 from tests.integration.lscmi_flow import (
     assert_problem,
     assigned_case,
@@ -130,7 +131,7 @@ def test_del1_delete_a_person_with_every_case(world, api):
     [stone] = [e for e in tombstones(audit.person_entity("community", "URN-D1E")) if e.action == "person.deleted"]
     assert stone.before["cases"] == [first["caseNumber"], second["caseNumber"]]
     assert stone.actor_id == c.leader and stone.reason == "duplicate record"
-    assert assessment_store.person_partition("community#PERSON#URN-D1E") == []
+    assert _partition("community#PERSON#URN-D1E") == []
     assert_problem(api.post("/people/URN-D1E/deletion", c.leader, body("DELETE PERSON URN-D1E")), 404)
 
 
@@ -237,12 +238,12 @@ def test_del1_a_deletion_larger_than_one_transaction_is_refused_whole(world, api
             batch.save(assessment_store.new_assessment(
                 item, assessment_id=ids.ulid(), kind="full", reassessment_of=None, sections={}, override=None,
                 created_by=c.assessor, created_at=clock.stamp()))
-    before = len(assessment_store.person_partition("community#PERSON#URN-D1F"))
+    before = len(_partition("community#PERSON#URN-D1F"))
     refused = assert_problem(api.post("/people/URN-D1F/deletion", c.leader, body("DELETE PERSON URN-D1F")), 409)
     assert "one at a time" in refused["detail"]
     refused = assert_problem(api.post(f"/cases/{case['caseId']}/deletion", c.leader,
                                       body(f"DELETE CASE {case['caseNumber']}")), 409)
     assert "reassessments one at a time" in refused["detail"]
-    assert len(assessment_store.person_partition("community#PERSON#URN-D1F")) == before == 101
+    assert len(_partition("community#PERSON#URN-D1F")) == before == 101
     assert api.get(f"/cases/{case['caseId']}", c.leader).status == 200
     assert not [e for e in tombstones(audit.case_entity(case["caseId"])) if e.action.endswith("deleted")]

@@ -542,8 +542,7 @@ def test_trn1_round_trip_reproduces_the_person_and_every_record(world, api, s3, 
     from hypothesis import settings as hsettings
     from hypothesis import strategies as st
 
-    levels = st.sampled_from([None, "very low", "low", "medium", "high", "very high"])
-    case = st.fixed_dictionaries({"status": st.sampled_from(["open", "closed"]), "level": levels,
+    case = st.fixed_dictionaries({"status": st.sampled_from(["open", "closed"]),
                                   "destruction": st.one_of(st.none(), st.dates().map(lambda d: d.isoformat()))})
     names = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1,
                     max_size=30).map(str.strip).filter(bool)
@@ -557,11 +556,11 @@ def test_trn1_round_trip_reproduces_the_person_and_every_record(world, api, s3, 
         leader = world.community.leader
         api.post("/people", leader, {"urn": urn, "forename": forename, "surname": surname, "dateOfBirth": "1990-01-01"})
         made = []
-        for spec in [*cases, {"status": "closed", "level": "low", "destruction": "2032-01-01"}]:
+        for spec in [*cases, {"status": "closed", "destruction": "2032-01-01"}]:
             answer = api.post("/cases", leader, {"urn": urn, "caseType": "ls-cmi"})
             assert answer.status == 201, answer.json()
             item = records.find_case(answer.json()["caseId"])
-            item.status, item.risk_need_level = spec["status"], spec["level"]
+            item.status = spec["status"]
             item.destruction_date = spec["destruction"]
             item.closed_at = "2026-01-01T00:00:00Z" if spec["status"] == "closed" else None
             records.refresh_index_keys(item).save()
@@ -654,3 +653,48 @@ def test_trn1_mappa_discussions_travel_with_the_person_and_need_the_confidential
         "details": "Monthly visits", "endCurrent": True})
     assert later.status == 201, later.json()
     assert api.get(f"/mappa/{new_id}", world.prison.leader).json()["dateEnded"] == "2026-02-28"
+
+
+def test_trn1_assessments_plans_and_decided_approvals_travel_and_the_level_is_computed_again(
+        world, api, s3, partners):
+    """An LS/CMI record travels whole: the closed case's full 1-8 with its approved override and plan, and the
+    closure's approval history. The importing service computes each case's level from the assessments (LSA-3:
+    the score band or an approved override), never from the file; a request still pending is withdrawn."""
+    from tests.integration import lscmi_flow as flow
+
+    c = world.community
+    first = flow.assigned_case(api, c.leader, c.assessor, "URN-TL")
+    asmt = flow.start(api, c.assessor, first["caseId"])
+    flow.fill_full(api, c.assessor, first["caseId"], asmt["assessmentId"], total=15)  # medium
+    request = flow.override(api, c.assessor, first["caseId"], asmt["assessmentId"], "high")
+    assert request.status == 201, request.json()
+    assert flow.decide(api, c.leader, request.json()["approvalId"]).status == 200
+    assert flow.lock(api, c.assessor, first["caseId"], asmt["assessmentId"]).status == 200
+    plan = api.post(f"/cases/{first['caseId']}/plans", c.assessor, {"assessmentId": asmt["assessmentId"]})
+    assert plan.status == 201, plan.json()
+    closure = api.post(f"/cases/{first['caseId']}/closure-requests", c.assessor,
+                       {"kind": "with-plan", "rationale": "order completed"})
+    assert closure.status == 201, closure.json()
+    assert flow.decide(api, c.leader, closure.json()["approvalId"], destructionDate="2034-03-31").status == 200
+    second = open_case(api, c.leader, urn="URN-TL")  # a later case, assigned, with an override still pending
+    api.put(f"/cases/{second['caseId']}/assignment", c.leader, {"userId": c.assessor})
+    later = flow.start(api, c.assessor, second["caseId"])
+    flow.fill_full(api, c.assessor, second["caseId"], later["assessmentId"], total=25)  # high
+    assert flow.override(api, c.assessor, second["caseId"], later["assessmentId"], "very-high").status == 201
+    here = person(api, c.leader, "URN-TL")
+    assert [x["riskNeedLevel"] for x in here["cases"]] == ["high", "high"]
+
+    _, raw = export_file(api, s3, world, partners, first["caseId"])
+    kinds = sorted(r["kind"] for r in json.loads(raw)["body"]["records"])
+    assert kinds == ["approval"] * 3 + ["assessment"] * 2 + ["plan"]
+    job = upload(api, s3, world.prison.leader, raw)
+    assert job["status"] == "imported", job
+    there = person(api, world.prison.leader, "URN-TL")
+    old, new = sorted(there["cases"], key=lambda x: x["caseNumber"])
+    assert (old["status"], old["riskNeedLevel"], old["destructionDate"]) == ("closed", "high", "2034-03-31")
+    assert (new["status"], new["riskNeedLevel"], new["assignedTo"]) == ("open", "high", None)  # no pending override
+    history = api.get(f"/cases/{old['caseId']}/history", world.prison.leader)
+    assert history.status == 200, history.json()
+    assert [p["planType"] for p in history.json()["plans"]] == ["cmp"]
+    assert api.get("/approvals", world.prison.leader).json()["items"] == []  # the pending one was withdrawn
+    assert len(api.get("/approvals", c.leader).json()["items"]) == 1  # still waiting at home

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from casework import clock, ids, transfer_file
+from casework import assessments, clock, ids, transfer_file
 from casework.access import Caller, Right, require, require_any, visible
 from casework.config import settings
 from casework.errors import Conflict, NotFound, TooLarge
@@ -36,8 +36,17 @@ from casework.schemas.transfer import (
 )
 from casework.store import audit, files, records, work
 from casework.store import directory as directory_store
+from casework.store import refs as references
 from casework.store import transfer as store
-from casework.store.models import CaseItem, ImportItem, MappaItem, PersonItem, RecordItem
+from casework.store.models import (
+    ApprovalItem,
+    AssessmentItem,
+    CaseItem,
+    ImportItem,
+    MappaItem,
+    PersonItem,
+    RecordItem,
+)
 from casework.store.tx import Changes, WriteConflict
 from casework.transfer import JSON
 from casework.transfer_file import FileRefused
@@ -372,7 +381,7 @@ def _clean(service_id: str, urn: str, records_at: str | None) -> None:
     """Remove a replaced generation, its references, and the tasks its cases left in worktrays."""
     old = [r for r in store.partition_items(records.partition_pk(service_id, urn, records_at))
            if not isinstance(r, PersonItem)]
-    refs = [ref for r in old for ref in store.refs_of(r)]
+    refs = references.all_refs(old)
     for case in old:
         if isinstance(case, CaseItem) and case.assigned_to and case.assignment_task_id:
             before_write("clean-tasks")
@@ -420,11 +429,25 @@ def _plan(job: ImportItem, parsed: TransferFile, *, first_number: int) -> _Plan:
         except (ValueError, TypeError, AttributeError) as error:
             raise FileRefused([f"body.records.{n}.data: {error}"]) from None
         plan.records.append(store.strip_index_keys(item))  # type: ignore[arg-type]
-    for case in plan.cases:
-        plan.refs.extend(store.refs_of(case))
-    for record in plan.records:
-        plan.refs.extend(store.refs_of(record))
+    _settle(plan)
+    plan.refs = references.all_refs([*plan.cases, *plan.records])
     return plan
+
+
+def _settle(plan: _Plan) -> None:
+    """What the file's records mean here. A request still waiting for a manager is withdrawn: its worker and
+    managers are the exporting service's, and this service's worker asks again if it is still needed. Each
+    case's level is then computed from its assessments (LSA-3: the score band or an approved override), never
+    taken from the file."""
+    for record in plan.records:
+        if isinstance(record, ApprovalItem) and record.status == "pending":
+            record.status, record.comment = "withdrawn", "withdrawn on transfer to another service"
+        elif isinstance(record, AssessmentItem) and (record.override or {}).get("status") == "pending":
+            record.override = None
+    for case in plan.cases:
+        case.pending_closure = None
+        assessments.apply_level(case, [r for r in plan.records
+                                       if isinstance(r, AssessmentItem) and r.case_id == case.case_id])
 
 
 def _case_item(service_id: str, partition: str, parsed: TransferFile, case: TransferCase, number: int, case_id: str,
@@ -438,7 +461,6 @@ def _case_item(service_id: str, partition: str, parsed: TransferFile, case: Tran
     item.case_id, item.case_number, item.case_type = case_id, number, str(case.case_type)
     item.urn, item.forename, item.surname = person.urn, person.forename, person.surname
     item.status, item.opened_at, item.closed_at = case.status, case.opened_at, case.closed_at
-    item.risk_need_level = case.risk_need_level
     item.destruction_date = case.destruction_date.isoformat() if case.destruction_date else None
     item.assigned_to, item.assignment_task_id, item.multiple_cases = None, None, multiple
     if reopen:

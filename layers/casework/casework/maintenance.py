@@ -16,7 +16,8 @@ from casework.observability import count
 from casework.schemas.assessments import MaintenanceIn, MaintenanceOut
 from casework.store import assessments as store
 from casework.store import audit, records
-from casework.store.models import ApprovalItem, AssessmentItem, CaseItem, PersonItem, PlanItem, RecordItem
+from casework.store import refs as references
+from casework.store.models import ApprovalItem, AssessmentItem, CaseItem, PlanItem, RecordItem
 from casework.store.tx import MAX_ITEMS, Changes, WriteConflict
 
 
@@ -142,10 +143,10 @@ def delete_person(caller: Caller, urn: str, body: MaintenanceIn) -> MaintenanceO
     require(caller, Right.RECORD_MAINTENANCE)
     require(caller, Right.CASE_READ)
     urn = urn.upper()
-    items = store.person_partition(f"{caller.service_id}#PERSON#{urn}")
-    person = next((i for i in items if isinstance(i, PersonItem)), None)
+    person, held = records.person_with_records(caller.service_id, urn)
     if person is None:
         raise NotFound("No person with that URN.")
+    items: list[RecordItem] = [person, *held]
     case_items = [i for i in items if isinstance(i, CaseItem)]
     held = [int(c.case_number) for c in case_items if c.assigned_to]
     if held:
@@ -171,7 +172,7 @@ def delete_person(caller: Caller, urn: str, body: MaintenanceIn) -> MaintenanceO
 
 def _delete(changes: Changes, items: list[RecordItem], way_round: str) -> None:
     """Each item (conditional on its version where it has one) and the reference items derived from it."""
-    refs = store.refs_of(items)
+    refs = references.all_refs(items)
     if len(items) + len(refs) + 3 > MAX_ITEMS:
         raise Conflict(f"This would delete {len(items) + len(refs)} items, more than one transaction holds "
                        f"({MAX_ITEMS}); {way_round} first.")

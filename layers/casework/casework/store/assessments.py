@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from pynamodb.exceptions import DoesNotExist
 
+from casework.store import records
 from casework.store.models import (
     ApprovalItem,
     ApprovalRefItem,
     AssessmentItem,
     CaseItem,
-    CaseRefItem,
     PlanItem,
     RecordItem,
 )
@@ -113,17 +113,19 @@ def refresh_pending_keys(approval: ApprovalItem) -> ApprovalItem:
 
 def approval_ref(approval: ApprovalItem) -> ApprovalRefItem:
     return ApprovalRefItem(_approval_ref_pk(approval.approval_id), "REF", service_id=approval.service_id,
-                           urn=approval.urn, case_number=approval.case_number)
+                           urn=approval.urn, case_number=approval.case_number, partition=records.located_at(approval))
 
 
 def find_approval(approval_id: str) -> ApprovalItem | None:
-    """An approval by id: its reference, then the request itself, both strongly consistent."""
+    """An approval by id: its reference, then the request and its person together, all strongly consistent (a
+    request of a generation an import has replaced is not found)."""
     try:
         ref = ApprovalRefItem.get(_approval_ref_pk(approval_id), "REF", consistent_read=True)
-        pk = f"{ref.service_id}#PERSON#{ref.urn}"
-        return ApprovalItem.get(pk, f"{_case_sk(int(ref.case_number))}#APR#{approval_id}", consistent_read=True)
     except DoesNotExist:
         return None
+    found = records.current(ref.service_id, ref.urn, ref.partition,
+                            f"{_case_sk(int(ref.case_number))}#APR#{approval_id}")
+    return found if isinstance(found, ApprovalItem) else None
 
 
 def case_of(approval: ApprovalItem) -> CaseItem | None:
@@ -137,22 +139,3 @@ def case_of(approval: ApprovalItem) -> CaseItem | None:
 def pending_approvals(service_id: str, limit: int, token: str | None) -> Page[ApprovalItem]:
     """APR-4: the service's requests awaiting a decision, oldest first: one Query of the sparse index."""
     return query_page(ApprovalItem.pending, service_id, "pendingIn", limit, token)
-
-
-# ---------------------------------------------------------------- record maintenance
-
-
-def person_partition(pk: str) -> list[RecordItem]:
-    """Every item of a person's partition: one Query (paged by DynamoDB if large)."""
-    return list(RecordItem.query(pk, consistent_read=True))
-
-
-def refs_of(items: list[RecordItem]) -> list[RecordItem]:
-    """The reference items derivable from a set of records (cases and approvals), by key only."""
-    refs: list[RecordItem] = []
-    for item in items:
-        if isinstance(item, CaseItem):
-            refs.append(CaseRefItem(f"CASE#{item.case_id}", "REF"))
-        elif isinstance(item, ApprovalItem):
-            refs.append(ApprovalRefItem(_approval_ref_pk(item.approval_id), "REF"))
-    return refs

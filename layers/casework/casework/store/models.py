@@ -573,3 +573,4 @@ class ApprovalRefItem(RecordItem, discriminator="approval-ref"):
 
     urn = UnicodeAttribute()
     case_number = NumberAttribute(attr_name="caseNumber")
+    partition = UnicodeAttribute(null=True)  # the request's partition when not the person's first generation

@@ -11,14 +11,11 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
 from casework.store.models import (
-    CaseItem,
     CaseRefItem,
     DestinationItem,
     ExportItem,
     ImportItem,
     JobItem,
-    MappaItem,
-    MappaNotificationItem,
     PersonItem,
     RecordItem,
     SenderItem,
@@ -227,19 +224,6 @@ def delete_all(items: list[Model]) -> None:
     with type(items[0]).batch_write() as batch:
         for item in items:
             batch.delete(item)
-
-
-def refs_of(item: RecordItem) -> list[RecordItem]:
-    """The lookup items outside the partition that point at a record (a case's, a discussion's reference, ...)."""
-    from casework.store import mappa, records
-
-    if isinstance(item, CaseItem):
-        return [records.case_ref(item)]
-    if isinstance(item, MappaItem):
-        return [mappa.discussion_ref(item)]
-    if isinstance(item, MappaNotificationItem):
-        return [mappa.notification_ref(item)]
-    return []
 
 
 def head(service_id: str, urn: str) -> PersonItem | None:
