@@ -77,3 +77,53 @@ def test_an_upload_for_a_held_urn_waits_for_confirmation_then_replaces_and_expor
     assert after["surname"] == "Mailer" and [c["status"] for c in after["cases"]] == ["open"]
     unassigned = local_run.call("GET", "/cases/unassigned", "PRISON_LEADER").json()["items"]
     assert after["cases"][0]["caseId"] in {c["caseId"] for c in unassigned}
+
+
+def test_close_by_approval_export_download_and_import_into_the_other_service(local_run):
+    """The issue's flow: a case closed by the team leader's approval, exported to the prison, downloaded through
+    the short-lived link and imported there by upload; the prison sees the person, the closed case with its
+    level and destruction date, and the history."""
+    import uuid
+
+    from casework import lscmi
+
+    leader, assessor = "COMMUNITY_LEADER", "COMMUNITY_ASSESSOR2"
+    urn = f"URN-TR-{uuid.uuid4().hex[:6].upper()}"
+    assert local_run.call("POST", "/people", leader, json={
+        "urn": urn, "forename": "Iona", "surname": "Mackay", "dateOfBirth": "1987-03-02"}).status_code == 201
+    cid = local_run.call("POST", "/cases", leader, json={"urn": urn, "caseType": "ls-cmi"}).json()["caseId"]
+    local_run.call("PUT", f"/cases/{cid}/assignment", leader, json={"userId": local_run.user_id(assessor)})
+    base = f"/cases/{cid}/assessments/" + local_run.call(
+        "POST", f"/cases/{cid}/assessments", assessor, json={"kind": "full"}).json()["assessmentId"]
+    for name in lscmi.SECTIONS["full"]:
+        body = {"1": {"scores": lscmi.filled_to(24)}, "7": {"fullAssessmentMerited": False}}.get(name, {"text": "n"})
+        if name != "7.4":
+            assert local_run.call("PUT", f"{base}/sections/{name}", assessor, json=body).status_code == 200
+    assert local_run.call("POST", f"{base}/lock", assessor).status_code == 200
+    closure = local_run.call("POST", f"/cases/{cid}/closure-requests", assessor,
+                             json={"kind": "no-plan", "rationale": "order completed"}).json()
+    decided = local_run.call("POST", f"/approvals/{closure['approvalId']}/decision", leader,
+                             json={"decision": "approve", "destructionDate": "2036-05-31"})
+    assert decided.status_code == 200, decided.text
+
+    destination = local_run.call("GET", "/destinations", leader).json()["items"][0]
+    exported = local_run.call("POST", "/exports", leader, json={"caseId": cid,
+                                                                "destinationId": destination["destinationId"]})
+    assert exported.status_code == 201, exported.text
+    data = requests.get(exported.json()["downloadUrl"], timeout=30)
+    assert data.status_code == 200 and json.loads(data.content)["digest"] == exported.json()["digest"]
+    shown = local_run.call("GET", "/exports", leader).json()["items"]
+    assert any(e["exportId"] == exported.json()["exportId"] for e in shown)
+
+    started = local_run.call("POST", "/imports", "PRISON_LEADER", json={"size": len(data.content)})
+    form = started.json()["upload"]
+    sent = requests.post(form["url"], data=form["fields"],
+                         files={"file": ("t.json", data.content, "application/json")}, timeout=30)
+    assert sent.status_code in (200, 201, 204), sent.text
+    job = wait_import(local_run, "PRISON_LEADER", started.json()["importId"], until={"imported", "rejected"})
+    assert job["status"] == "imported", job
+    person = local_run.call("GET", f"/people/{urn}", "PRISON_LEADER").json()
+    (case,) = person["cases"]
+    assert (case["status"], case["riskNeedLevel"], case["destructionDate"]) == ("closed", "high", "2036-05-31")
+    history = local_run.call("GET", f"/cases/{case['caseId']}/history", "PRISON_LEADER")
+    assert history.status_code == 200 and len(history.json()["assessments"]) == 1

@@ -101,5 +101,6 @@ def test_lsa3_no_request_model_carries_a_level_or_a_total():
                 models.add(value)
     fields = {(m.__name__, name) for m in models for name in m.model_fields
               if "level" in name or "total" in name}
-    assert fields == {("OverrideIn", "requested_level")}
+    # MAPPA's `level` is the level of multi-agency management (1-3), not a risk/need level
+    assert fields == {("OverrideIn", "requested_level"), ("MappaIn", "level"), ("MappaPatch", "level")}
     assert all(m.model_config.get("extra") == "forbid" for m in models)

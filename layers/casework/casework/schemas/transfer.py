@@ -10,7 +10,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.alias_generators import to_camel
 
 from casework.schemas.cases import CaseType
 from casework.schemas.common import In, Name, Out, Urn
@@ -29,10 +30,10 @@ Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, m
 RecordKind = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9-]*$")]
 
 
-class _FileModel(In):
-    """Part of a transfer file: camelCase, unknown fields refused, frozen once read."""
+class _FileModel(BaseModel):
+    """Part of a transfer file (not a request body): camelCase, unknown fields refused, frozen once read."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
 
 
 class SourceService(_FileModel):
@@ -57,7 +58,8 @@ class TransferCase(_FileModel):
     status: Literal["open", "closed"]
     opened_at: Stamp
     closed_at: Stamp | None = None
-    risk_need_level: str | None = Field(default=None, max_length=40)
+    risk_need_level: str | None = Field(default=None, max_length=40, description=(
+        "As the exporting service showed it; the importing service computes it again from the assessments."))
     destruction_date: date | None = None
     more: dict[str, Any] = Field(default_factory=dict,
                                  description="Further attributes of the case, as the exporting service keeps them.")
