@@ -56,17 +56,9 @@ def version(docId: DocId, versionId: Annotated[str, Path(min_length=1, max_lengt
 http_handler = api.entrypoint(app)
 
 
-def _upload_event(record: Any) -> None:
-    library.confirm_uploads(record.body)
-
-
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """HTTP requests go to the routes; SQS batches (S3 upload events) are confirmed one record at a time, and
     only the records that failed come back (ReportBatchItemFailures)."""
     if "Records" in event:
-        # imported here: ~30 ms that an HTTP cold start doesn't need
-        from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-        return process_partial_response(event=event, record_handler=_upload_event,
-                                        processor=BatchProcessor(event_type=EventType.SQS), context=context)
+        return api.queue_batch(event, context, library.confirm_uploads)
     return http_handler(event, context)

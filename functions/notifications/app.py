@@ -36,18 +36,11 @@ def acknowledge(notificationId: Id) -> NotificationOut:
 http_handler = api.entrypoint(app)
 
 
-def _delivery(record: Any) -> None:
-    notifications.deliver(record.body)
-
-
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SQS batches: one task per message, only failed messages come back (ReportBatchItemFailures).
     The schedule's event (`{"repair": "deliveries"}`): the repair sweep. Everything else: HTTP."""
     if "Records" in event:
-        from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-        return process_partial_response(event=event, record_handler=_delivery,
-                                        processor=BatchProcessor(event_type=EventType.SQS), context=context)
+        return api.queue_batch(event, context, notifications.deliver)
     if event.get("repair") == "deliveries":
         return notifications.repair()
     return http_handler(event, context)

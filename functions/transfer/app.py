@@ -106,16 +106,9 @@ def cancel(importId: JobId) -> ImportOut:
 http_handler = api.entrypoint(app)
 
 
-def _s3_event(record: Any) -> None:
-    inbound.handle_s3_message(record.body)
-
-
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """HTTP requests go to the routes; SQS batches (S3 events of uploads and inbound mail) are handled a record at
     a time, and only the records that failed come back (ReportBatchItemFailures)."""
     if "Records" in event:
-        from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-        return process_partial_response(event=event, record_handler=_s3_event,
-                                        processor=BatchProcessor(event_type=EventType.SQS), context=context)
+        return api.queue_batch(event, context, inbound.handle_s3_message)
     return http_handler(event, context)

@@ -165,3 +165,11 @@ def entrypoint(app: APIGatewayHttpResolver) -> Handler:
     )
 
 
+def queue_batch(event: dict[str, Any], context: Any, handle_body: Callable[[str], None]) -> dict[str, Any]:
+    """An SQS batch handled a message body at a time; only the messages that failed come back
+    (ReportBatchItemFailures), so SQS retries those alone and the rest are done."""
+    # imported here: ~30 ms that an HTTP cold start doesn't need
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    return process_partial_response(event=event, record_handler=lambda record: handle_body(record.body),
+                                    processor=BatchProcessor(event_type=EventType.SQS), context=context)
