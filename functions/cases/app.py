@@ -39,6 +39,12 @@ def person(urn: Annotated[str, Path(min_length=3, max_length=40, pattern=r"^[A-Z
     return cases.person(api.caller(app), urn)
 
 
+@app.get("/people/<urn>/audit", tags=["People"])
+def person_audit(urn: Annotated[str, Path(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9-]+$")],
+                 limit: api.Limit = 50, next_token: api.Next = None) -> Page[AuditEntryOut]:
+    return cases.person_audit(api.caller(app), urn, limit, next_token)
+
+
 @app.post("/cases", tags=["Cases"])
 def open_case(body: CaseIn) -> Response[CaseOut]:
     caller = api.caller(app)

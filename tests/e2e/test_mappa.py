@@ -62,6 +62,8 @@ def test_lead_notifies_two_professionals_who_acknowledge(local_run):
         assert read.json()["detailsWithheld"] is True and SECRET not in read.text
         assert SECRET not in local_run.call("GET", f"/people/{urn}/mappa", professional).text
         assert SECRET not in local_run.call("GET", f"/cases/{case['caseId']}/audit", professional).text
+        trail = local_run.call("GET", f"/people/{urn}/audit", professional)  # where the MAPPA changes are audited
+        assert trail.status_code == 200 and "mappa.recorded" in trail.text and SECRET not in trail.text
         # acknowledges, then completes the alert
         acked = local_run.call("POST", f"/notifications/{notification_id}/acknowledge", professional)
         assert acked.status_code == 200, acked.text

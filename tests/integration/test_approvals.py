@@ -156,8 +156,9 @@ def test_apr3_closure_approval_sets_destruction_date_from_the_retention_period(w
     assert closed["destructionDate"] == proposed.isoformat()
     assert case["caseId"] in [x["caseId"] for x in api.get("/cases", c.reader, query={"status": "closed"}).json()[
         "items"]]
-    # the closed case keeps its level and date; its records can no longer change
-    assert_problem(api.post(f"/cases/{case['caseId']}/reassessments", c.assessor), 409)
+    # the closed case keeps its level and date; its records can no longer change, not even by a team leader
+    assert_problem(api.post(f"/cases/{case['caseId']}/reassessments", c.assessor), 403)  # no longer theirs
+    assert_problem(api.post(f"/cases/{case['caseId']}/reassessments", c.leader), 409)
     assert api.get(f"/cases/{case['caseId']}", c.reader).json()["destructionDate"] == proposed.isoformat()
 
 
@@ -335,3 +336,36 @@ def test_apr6_closure_completes_the_workers_assigned_task_and_tasks_the_decision
     open_kinds = [t["kind"] for t in api.get("/me/worktray", c.assessor).json()["items"]
                   if t["caseId"] == case["caseId"]]
     assert open_kinds == ["closure-approved"]  # the "case assigned" task is done with the case
+
+
+def test_apr5_a_request_left_on_a_closed_case_is_not_decided(world, api):
+    """Once the case is closed its level is final: a request still waiting on it (however it got there) is
+    refused, and nothing changes."""
+    from casework.store import records
+
+    c = world.community
+    case, aid = full_case(api, c, "URN-P5D", locked=False)
+    pending = override(api, c.assessor, case["caseId"], aid, "high")
+    assert pending.status == 201, pending.json()
+    item = records.find_case(case["caseId"])
+    item.status, item.closed_at = "closed", clock.stamp()
+    records.refresh_index_keys(item).save()
+    refused = assert_problem(decide(api, c.leader, pending.json()["approvalId"]), 409)
+    assert refused["current"]["status"] == "pending"
+    assert case_level(api, c.reader, case["caseId"]) == "medium"
+
+
+def test_apr3_closing_releases_the_worker_and_the_decision_says_who_held_it(world, api):
+    c = world.community
+    case, _ = full_case(api, c, "URN-P3F")
+    request = request_closure(api, c.assessor, case["caseId"]).json()
+    decided = decide(api, c.leader, request["approvalId"])
+    assert decided.status == 200, decided.json()
+    assert decided.json()["case"]["assignedTo"] is None
+    assert case["caseId"] not in [x["caseId"] for x in api.get(f"/users/{c.assessor}/caseload", c.leader).json()[
+        "items"]]
+    assert case["caseId"] not in [x["caseId"] for x in api.get("/cases/unassigned", c.leader).json()["items"]]
+    [entry] = [e for e in api.get(f"/cases/{case['caseId']}/audit", c.reader).json()["items"]
+               if e["action"] == "approval.approved"]
+    assert entry["before"]["assignedTo"] == c.assessor and entry["after"]["assignedTo"] is None
+    assert [t.task_kind for t in tasks_of(c.assessor)].count("closure-approved") == 1

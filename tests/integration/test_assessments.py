@@ -110,7 +110,8 @@ def test_lsa2_section1_total_is_computed_from_the_subcomponent_scores(world, api
 @pytest.mark.parametrize(("name", "value"), [("criminalHistory", 9), ("educationEmployment", 10),
                                              ("familyMarital", 5), ("leisureRecreation", 3), ("companions", -1),
                                              ("alcoholDrugProblem", 9), ("procriminalAttitudeOrientation", 5),
-                                             ("antisocialPattern", 5)])
+                                             ("antisocialPattern", 5), ("companions", True), ("familyMarital", "2"),
+                                             ("criminalHistory", 1.5)])
 def test_lsa2_a_score_out_of_its_range_is_refused_and_nothing_changes(world, api, name, value):
     c = world.community
     case = assigned_case(api, c.leader, c.assessor, "URN-L2B")

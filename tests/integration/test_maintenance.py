@@ -247,3 +247,66 @@ def test_del1_a_deletion_larger_than_one_transaction_is_refused_whole(world, api
     assert len(_partition("community#PERSON#URN-D1F")) == before == 101
     assert api.get(f"/cases/{case['caseId']}", c.leader).status == 200
     assert not [e for e in tombstones(audit.case_entity(case["caseId"])) if e.action.endswith("deleted")]
+
+
+def closed_by_approval(api, c, urn: str) -> tuple[dict[str, Any], str]:
+    """A case with a locked full 1-8, closed by a team leader's approval (APR-3)."""
+    case, aid = locked_full(api, c, urn)
+    request = api.post(f"/cases/{case['caseId']}/closure-requests", c.assessor,
+                       {"kind": "no-plan", "rationale": "order completed"}).json()
+    decided = api.post(f"/approvals/{request['approvalId']}/decision", c.leader, {"decision": "approve"})
+    assert decided.status == 200, decided.json()
+    return decided.json()["case"], aid
+
+
+def test_del3_a_case_closed_by_approval_is_nobodys_and_its_person_can_be_deleted(world, api):
+    c = world.community
+    case, aid = closed_by_approval(api, c, "URN-D3E")
+    assert case["status"] == "closed" and case["assignedTo"] is None  # closing releases the worker
+    assert case["caseId"] not in [x["caseId"] for x in api.get("/me/caseload", c.assessor).json()["items"]]
+    # a closed case's assessments are kept as they were closed
+    assert_problem(api.post(f"/cases/{case['caseId']}/assessments/{aid}/deletion", c.leader,
+                            body(f"DELETE ASSESSMENT {case['caseNumber']}")), 409)
+    assert_problem(api.post(f"/cases/{case['caseId']}/assessments/{aid}/unlock", c.leader,
+                            body(f"UNLOCK ASSESSMENT {case['caseNumber']}")), 409)
+    assert api.get(f"/cases/{case['caseId']}/assessments/{aid}", c.leader).json()["status"] == "locked"
+    answer = api.post("/people/URN-D3E/deletion", c.leader, body("DELETE PERSON URN-D3E", "duplicate record"))
+    assert answer.status == 200, answer.json()
+    assert_problem(api.get("/people/URN-D3E", c.leader), 404)
+
+
+def test_del2_no_unlock_while_a_closure_request_waits(world, api):
+    """Unlocking under a waiting closure would let the case close with work still open."""
+    c = world.community
+    case, aid = locked_full(api, c, "URN-D2C")
+    request = api.post(f"/cases/{case['caseId']}/closure-requests", c.assessor,
+                       {"kind": "no-plan", "rationale": "order completed"}).json()
+    unassign(api, c.leader, case["caseId"])
+    refused = assert_problem(api.post(f"/cases/{case['caseId']}/assessments/{aid}/unlock", c.leader,
+                                      body(f"UNLOCK ASSESSMENT {case['caseNumber']}")), 409)
+    assert "closure" in refused["detail"]
+    assert api.get(f"/cases/{case['caseId']}/assessments/{aid}", c.leader).json()["status"] == "locked"
+    assert not [e for e in tombstones(audit.case_entity(case["caseId"])) if e.action == "assessment.unlocked"]
+    assert api.get(f"/approvals/{request['approvalId']}", c.leader).json()["status"] == "pending"
+
+
+def test_del3_tombstones_are_read_through_the_api_after_the_deletion(world, api):
+    c = world.community
+    case, _ = locked_full(api, c, "URN-D3F")
+    unassign(api, c.leader, case["caseId"])
+    assert api.post(f"/cases/{case['caseId']}/deletion", c.leader,
+                    body(f"DELETE CASE {case['caseNumber']}", "case cannot be completed")).status == 200
+    trail = api.get(f"/cases/{case['caseId']}/audit", c.reader)
+    assert trail.status == 200, trail.json()
+    stone = trail.json()["items"][-1]
+    assert stone["action"] == "case.deleted" and stone["actorId"] == c.leader
+    assert stone["reason"] == "case cannot be completed"
+    assert_problem(api.get(f"/cases/{case['caseId']}/audit", world.prison.leader), 404)  # another service's trail
+    assert api.post("/people/URN-D3F/deletion", c.leader, body("DELETE PERSON URN-D3F", "duplicate")).status == 200
+    person_trail = api.get("/people/URN-D3F/audit", c.reader)
+    assert person_trail.status == 200, person_trail.json()
+    actions = [e["action"] for e in person_trail.json()["items"]]
+    assert actions[0] == "person.recorded" and actions[-2:] == ["case.deleted", "person.deleted"]
+    assert person_trail.json()["items"][-1]["reason"] == "duplicate"
+    assert_problem(api.get("/people/URN-D3F/audit", world.prison.leader), 404)  # kept per service
+    assert_problem(api.get("/people/URN-NEVER/audit", c.reader), 404)

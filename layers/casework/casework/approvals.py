@@ -143,9 +143,14 @@ def decide(caller: Caller, approval_id: str, body: DecisionIn) -> DecisionOut:
     if case is None:
         raise NotFound("The request's case no longer exists.")
 
+    if case.status != "open":
+        raise Conflict("The case is closed: its requests can no longer be decided.", current=state(request))
+
     now, approve = clock.stamp(), body.decision == "approve"
+    worker = case.assigned_to or request.requested_by
     before = views.case_out(case).model_dump(mode="json", by_alias=True,
-                                             include={"status", "risk_need_level", "destruction_date"})
+                                             include={"status", "assigned_to", "risk_need_level",
+                                                      "destruction_date"})
     changes = Changes()
     if closure:
         _decide_closure(changes, case, approve, body.destruction_date, caller, now)
@@ -156,7 +161,6 @@ def decide(caller: Caller, approval_id: str, body: DecisionIn) -> DecisionOut:
     request.destruction_date = case.destruction_date if closure and approve else None
     changes.save(store.refresh_pending_keys(request), ApprovalItem.status == "pending")
     changes.save(records.refresh_index_keys(case))
-    worker = case.assigned_to or request.requested_by
     kind, subject = _TASKS[("closure" if closure else "override", request.status)]
     changes.create(work.new_task(
         task_id=ids.ulid(), user_id=worker, service_id=case.service_id, kind=kind,
@@ -167,7 +171,8 @@ def decide(caller: Caller, approval_id: str, body: DecisionIn) -> DecisionOut:
         audit.case_entity(case.case_id), service_id=case.service_id, action=f"approval.{request.status}",
         actor_id=caller.user_id, before=before,
         after={"approvalId": request.approval_id, "type": request.approval_type, "status": case.status,
-               "riskNeedLevel": case.risk_need_level, "destructionDate": case.destruction_date},
+               "assignedTo": case.assigned_to, "riskNeedLevel": case.risk_need_level,
+               "destructionDate": case.destruction_date},
         reason=body.comment,
     ))
     try:
@@ -191,6 +196,7 @@ def _decide_closure(changes: Changes, case: CaseItem, approve: bool, chosen: dat
     case.destruction_date = (chosen or destruction_date(clock.today(), caller.retention_years)).isoformat()
     if case.assigned_to and case.assignment_task_id:  # a closed case no longer waits in the worktray
         changes.update(work.task_key(case.assigned_to, case.assignment_task_id), work.completion_if_open(now))
+    case.assigned_to, case.assignment_task_id = None, None  # nobody's caseload holds a closed case (ASG-3)
 
 
 def _decide_override(changes: Changes, case: CaseItem, request: ApprovalItem, approve: bool) -> None:

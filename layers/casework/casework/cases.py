@@ -18,7 +18,7 @@ from casework.schemas.common import Page
 from casework.schemas.work import AuditEntryOut
 from casework.store import audit, records
 from casework.store import directory as directory_store
-from casework.store.models import CaseItem
+from casework.store.models import AuditItem, CaseItem
 from casework.store.paging import Page as StorePage
 from casework.store.tx import Changes, WriteConflict
 
@@ -115,9 +115,32 @@ def cases_table(caller: Caller, *, status: records.Status, assigned_to: str | No
 
 
 def audit_trail(caller: Caller, case_id: str, limit: int, next_token: str | None) -> Page[AuditEntryOut]:
-    """Whoever may read a case may read its trail."""
-    found = load(caller, case_id)
-    page = audit.trail(audit.case_entity(found.case_id), limit, next_token)
+    """Whoever may read a case may read its trail. The trail outlives the case: a deleted case's trail ends in
+    its tombstone (DEL-3), readable by the service that held it."""
+    try:
+        entity = audit.case_entity(load(caller, case_id).case_id)
+    except NotFound:
+        entity = audit.case_entity(case_id)
+        page = audit.trail(entity, limit, next_token) if ids.is_ulid(case_id) else None
+        if page is None or (not page.items and next_token is None) or any(
+                e.service_id != caller.service_id for e in page.items):
+            raise
+        return _audit_page(page)
+    return _audit_page(audit.trail(entity, limit, next_token))
+
+
+def person_audit(caller: Caller, urn: str, limit: int, next_token: str | None) -> Page[AuditEntryOut]:
+    """A person's trail in the caller's service (recorded, MAPPA, cases deleted, the person deleted or imported):
+    kept after the person is deleted, so the tombstone can be read (DEL-3)."""
+    require(caller, Right.CASE_READ)
+    urn = urn.upper()
+    page = audit.trail(audit.person_entity(caller.service_id, urn), limit, next_token)
+    if not page.items and next_token is None and records.person(caller.service_id, urn) is None:
+        raise NotFound("No person with that URN.")
+    return _audit_page(page)
+
+
+def _audit_page(page: StorePage[AuditItem]) -> Page[AuditEntryOut]:
     return Page[AuditEntryOut](items=[views.audit_out(e) for e in page.items], next=page.next)
 
 

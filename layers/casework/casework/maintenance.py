@@ -57,6 +57,8 @@ def delete_assessment(caller: Caller, case_id: str, assessment_id: str, body: Ma
     case = _case(caller, case_id)
     item = assessments.find(case, assessment_id)
     _confirmed(body, f"DELETE ASSESSMENT {int(case.case_number)}")
+    if case.status != "open":
+        raise Conflict("The case is closed: its assessments are kept as they were closed.", current=cases.state(case))
     if item.assessment_kind != "full" and item.reassessment_of is None:
         raise Invalid("assessmentId", "only a full LS/CMI 1-8 or a reassessment is deleted; unlock an initial "
                                       "assessment to mend it")
@@ -96,6 +98,8 @@ def unlock(caller: Caller, case_id: str, assessment_id: str, body: MaintenanceIn
                        current=assessments.state(item))
     if case.status != "open":
         raise Conflict("The case is closed.", current=cases.state(case))
+    if case.pending_closure:
+        raise Conflict("A closure request awaits a decision: have it decided first.", current=cases.state(case))
     item.status, item.locked_by, item.locked_at = "in-progress", None, None
     changes = Changes()
     changes.save(item)

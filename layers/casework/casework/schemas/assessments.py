@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StrictInt, StringConstraints
 
 from casework.schemas.common import In, Out
 
@@ -30,16 +30,17 @@ class Level(StrEnum):
 
 
 class Section1Scores(In):
-    """LSA-2: each subcomponent within its range; the total and the level are computed by the server."""
+    """LSA-2: each subcomponent within its range (a whole number, never `true`); the total and the level are
+    computed by the server."""
 
-    criminal_history: int = Field(ge=0, le=8)
-    education_employment: int = Field(ge=0, le=9)
-    family_marital: int = Field(ge=0, le=4)
-    leisure_recreation: int = Field(ge=0, le=2)
-    companions: int = Field(ge=0, le=4)
-    alcohol_drug_problem: int = Field(ge=0, le=8)
-    procriminal_attitude_orientation: int = Field(ge=0, le=4)
-    antisocial_pattern: int = Field(ge=0, le=4)
+    criminal_history: StrictInt = Field(ge=0, le=8)
+    education_employment: StrictInt = Field(ge=0, le=9)
+    family_marital: StrictInt = Field(ge=0, le=4)
+    leisure_recreation: StrictInt = Field(ge=0, le=2)
+    companions: StrictInt = Field(ge=0, le=4)
+    alcohol_drug_problem: StrictInt = Field(ge=0, le=8)
+    procriminal_attitude_orientation: StrictInt = Field(ge=0, le=4)
+    antisocial_pattern: StrictInt = Field(ge=0, le=4)
 
 
 class PlanAction(In):
