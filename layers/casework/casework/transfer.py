@@ -130,7 +130,8 @@ def export(caller: Caller, body: ExportIn) -> ExportOut:
     person, held = records.person_with_records(caller.service_id, case.urn)
     if person is None:
         raise NotFound("No case with that id.")
-    if any(isinstance(r, MappaItem) for r in held):
+    holds_mappa = any(isinstance(r, MappaItem) for r in held)
+    if holds_mappa:
         # the file carries the MAPPA discussions' brief details: only for someone who may read them (MAP-2)
         require(caller, Right.MAPPA_CONFIDENTIAL)
     now = clock.stamp()
@@ -150,7 +151,7 @@ def export(caller: Caller, body: ExportIn) -> ExportOut:
         forename=person.forename, surname=person.surname,
         destination=_destination_out(destination).model_dump(mode="json"), deliver=str(body.deliver),
         object_key=key, records=count_records, size=len(raw), digest=digest, emailed_to=emailed_to,
-        exported_by=caller.user_id,
+        holds_mappa=holds_mappa, exported_by=caller.user_id,
     )
     changes = Changes()
     changes.create(item)
@@ -178,7 +179,9 @@ def export_of(caller: Caller, export_id: str) -> ExportOut:
     if item is None:
         raise NotFound("No export with that id.")
     visible(caller, item.service_id, "export")
-    return _export_out(item, _names({item.exported_by}), link=True)
+    # a file holding MAPPA details is downloaded only by someone who may read them (MAP-2)
+    link = not item.holds_mappa or caller.has(Right.MAPPA_CONFIDENTIAL)
+    return _export_out(item, _names({item.exported_by}), link=link)
 
 
 def _file_of(caller: Caller, person: PersonItem, held: list[RecordItem], now: str) -> tuple[bytes, str, int]:
@@ -214,7 +217,7 @@ def _export_out(item: ExportItem, names: dict[str, UserRef], *, link: bool = Fal
         deliver=item.deliver, exported_at=item.exported_at,
         exported_by=names.get(item.exported_by) or UserRef(user_id=item.exported_by, name="(former user)"),
         records=int(item.records), size=int(item.size), digest=item.digest, emailed_to=item.emailed_to,
-        progress=Progress(done=int(item.records), total=int(item.records)),
+        holds_mappa=bool(item.holds_mappa), progress=Progress(done=int(item.records), total=int(item.records)),
     )
     if link and files.stored(item.object_key, bucket=settings.exports_bucket) is not None:
         expires = clock.now() + timedelta(seconds=settings.download_url_seconds)

@@ -153,8 +153,11 @@ class ExportOut(Out):
     size: int
     digest: str
     emailed_to: str | None
+    holds_mappa: bool = Field(description="The file carries MAPPA details: only right 100 gets its download link.")
     progress: Progress
-    download_url: str | None = Field(default=None, description="Short-lived link to the file, while it is kept.")
+    download_url: str | None = Field(default=None, description="Short-lived link to the file, while it is kept "
+                                                                 "(and, for a file holding MAPPA details, only "
+                                                                 "with right 100).")
     download_expires_at: str | None = None
 
 

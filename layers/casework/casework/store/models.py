@@ -451,6 +451,7 @@ class ExportItem(JobItem, discriminator="export"):
     size = NumberAttribute()
     digest = UnicodeAttribute()
     emailed_to = UnicodeAttribute(attr_name="emailedTo", null=True)
+    holds_mappa = BooleanAttribute(attr_name="holdsMappa", default=False)  # the file carries MAPPA details
     exported_at = UnicodeAttribute(attr_name="exportedAt")
     exported_by = UnicodeAttribute(attr_name="exportedBy")
 
