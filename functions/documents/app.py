@@ -54,11 +54,12 @@ def version(docId: DocId, versionId: Annotated[str, Path(min_length=1, max_lengt
 
 
 http_handler = api.entrypoint(app)
+uploads_handler = api.queue_batch(library.confirm_uploads)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """HTTP requests go to the routes; SQS batches (S3 upload events) are confirmed one record at a time, and
     only the records that failed come back (ReportBatchItemFailures)."""
     if "Records" in event:
-        return api.queue_batch(event, context, library.confirm_uploads)
+        return uploads_handler(event, context)
     return http_handler(event, context)

@@ -34,13 +34,15 @@ def acknowledge(notificationId: Id) -> NotificationOut:
 
 
 http_handler = api.entrypoint(app)
+alerts_handler = api.queue_batch(notifications.deliver)
+repair_handler = api.scheduled(notifications.repair)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SQS batches: one task per message, only failed messages come back (ReportBatchItemFailures).
     The schedule's event (`{"repair": "deliveries"}`): the repair sweep. Everything else: HTTP."""
     if "Records" in event:
-        return api.queue_batch(event, context, notifications.deliver)
+        return alerts_handler(event, context)
     if event.get("repair") == "deliveries":
-        return notifications.repair()
+        return repair_handler(event, context)
     return http_handler(event, context)

@@ -104,11 +104,12 @@ def cancel(importId: JobId) -> ImportOut:
 
 
 http_handler = api.entrypoint(app)
+events_handler = api.queue_batch(inbound.handle_s3_message)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """HTTP requests go to the routes; SQS batches (S3 events of uploads and inbound mail) are handled a record at
     a time, and only the records that failed come back (ReportBatchItemFailures)."""
     if "Records" in event:
-        return api.queue_batch(event, context, inbound.handle_s3_message)
+        return events_handler(event, context)
     return http_handler(event, context)

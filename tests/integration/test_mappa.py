@@ -10,11 +10,13 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from botocore.exceptions import ClientError, EndpointConnectionError
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from casework import clock
+from casework import admin, clock
+from casework.store import directory as directory_store
 from casework.store import messaging
 from casework.store.models import AuditItem
 from local import cloud as cloud_module
@@ -101,6 +103,20 @@ def mails_sent() -> int:
     return ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-2"].sent_message_count
 
 
+def mails_to(user_id: str) -> int:
+    user = directory_store.user(user_id)
+    assert user is not None
+    return sum(user.email in m.destinations.get("ToAddresses", [])
+               for m in ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-2"].sent_messages)
+
+
+def metrics_printed(out: str) -> set[str]:
+    """The metric names of the EMF lines powertools printed."""
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    return {m["Name"] for line in lines for d in line.get("_aws", {}).get("CloudWatchMetrics", [])
+            for m in d["Metrics"]}
+
+
 def all_audit_text() -> str:
     return json.dumps([{"before": a.before, "after": a.after, "reason": a.reason} for a in
                        AuditItem.query("PERSON#community#URN-M1")])
@@ -135,6 +151,22 @@ def test_map1_bad_dates_and_values_are_refused_and_nothing_is_written(world, api
     answer = api.post(f"/people/{urn}/mappa", world.community.leader, discussion_body(**change))
     assert_problem(answer, 422, field)
     assert api.get(f"/people/{urn}/mappa", world.community.leader).json()["items"] == []
+
+
+@pytest.mark.parametrize("recorded, change", [
+    ({}, {"reviewDate": days(5), "dateEnded": days(-1)}),          # both
+    ({}, {"reviewDate": None}),                                      # neither: the review date cleared
+    ({"reviewDate": None, "dateEnded": days(-1)}, {"dateEnded": None}),  # neither: the date ended cleared
+])
+def test_map1_amending_to_both_or_neither_date_is_refused_and_nothing_is_written(world, api, recorded, change):
+    urn = person(api, world.community.leader)
+    made = record(api, world.community.leader, urn, **recorded)
+    path = f"/mappa/{made['discussionId']}"
+    assert_problem(api.call("PATCH", path, world.community.leader, body=change), 422, "reviewDate")
+    after = api.get(path, world.community.leader)
+    assert after.headers["etag"] == '"1"'
+    assert (after.json()["reviewDate"], after.json()["dateEnded"]) == (made["reviewDate"], made["dateEnded"])
+    assert [a.action for a in AuditItem.query("PERSON#community#URN-M1")][-1] == "mappa.recorded"
 
 
 def test_map1_only_the_mappa_record_right_records_and_other_services_see_nothing(world, api):
@@ -189,6 +221,36 @@ def test_map3_flag_current_then_struck_through_and_review_warning(world, api):
     assert ended.json()["reviewDate"] is None and ended.json()["current"] is False
     flag = api.get(f"/people/{urn}", world.community.reader).json()["mappa"]
     assert (flag["current"], flag["struckThrough"], flag["reviewOverdue"]) == (False, True, False)
+
+
+def ended_pair(api: Api, user: str, urn: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An older discussion ended by a subsequent one (MAP-4), then that one ended too: none is current."""
+    older = record(api, user, urn, dateOfDiscussion=days(-60), reviewDate=days(-2))
+    latest = record(api, user, urn, dateOfDiscussion=days(-1), endCurrent=True)
+    assert api.call("PATCH", f"/mappa/{latest['discussionId']}", user, body={"dateEnded": today()}).status == 200
+    return older, latest
+
+
+def test_map3_amending_an_older_ended_discussion_leaves_the_flag_on_the_latest(world, api):
+    urn = person(api, world.community.leader)
+    older, latest = ended_pair(api, world.community.leader, urn)
+    amended = api.call("PATCH", f"/mappa/{older['discussionId']}", world.community.leader,
+                       body={"level": 3, "dateEnded": days(-3)})
+    assert amended.status == 200, amended.json()
+    flag = api.get(f"/people/{urn}", world.community.reader).json()["mappa"]
+    assert (flag["discussionId"], flag["current"], flag["struckThrough"]) == (latest["discussionId"], False, True)
+    # ending the older one after the latest makes it the one that ended last
+    api.call("PATCH", f"/mappa/{latest['discussionId']}", world.community.leader, body={"dateEnded": days(-1)})
+    api.call("PATCH", f"/mappa/{older['discussionId']}", world.community.leader, body={"dateEnded": today()})
+    assert api.get(f"/people/{urn}", world.community.reader).json()["mappa"]["discussionId"] == older["discussionId"]
+
+
+def test_map3_recording_an_older_ended_discussion_leaves_the_flag_on_the_latest(world, api):
+    urn = person(api, world.community.leader)
+    _, latest = ended_pair(api, world.community.leader, urn)
+    record(api, world.community.leader, urn, dateOfDiscussion=days(-100), reviewDate=None, dateEnded=days(-90))
+    flag = api.get(f"/people/{urn}", world.community.reader).json()["mappa"]
+    assert (flag["discussionId"], flag["struckThrough"]) == (latest["discussionId"], True)
 
 
 # ---------------------------------------------------------------- MAP-4
@@ -451,6 +513,29 @@ def test_ntf1_complete_own_alert_once_others_are_not_found(world, api, cloud, dr
     assert [t["taskId"] for t in everything if t["completedAt"]] == [task["taskId"]]
 
 
+def test_ntf1_worktray_is_paged_with_limit_and_next(world, api, cloud, drivers):
+    urn = person(api, world.community.leader)
+    made = record(api, world.community.leader, urn)
+    for _ in range(3):
+        notify(api, world.community.leader, made["discussionId"], [world.community.assessor])
+    drivers.drain(QUEUE)
+    whole = [t["taskId"] for t in api.get("/me/worktray", world.community.assessor).json()["items"]]
+    assert len(whole) >= 3
+    seen, token = [], None
+    while True:
+        query = {"limit": "1", **({"next": token} if token else {})}
+        page = api.get("/me/worktray", world.community.assessor, query=query)
+        assert page.status == 200 and len(page.json()["items"]) <= 1
+        seen += [t["taskId"] for t in page.json()["items"]]
+        token = page.json()["next"]
+        if token is None:
+            break
+        # a token is bound to the worktray that issued it
+        assert_problem(api.get("/me/worktray", world.community.assessor2, query={"limit": "1", "next": token}),
+                       400, "next")
+    assert seen == whole
+
+
 def test_ntf1_overdue_alert_is_flagged(world, api, cloud, drivers):
     urn = person(api, world.community.leader)
     made = record(api, world.community.leader, urn)
@@ -535,6 +620,7 @@ def test_ntf2_sent_but_not_recorded_the_sweep_sends_again_and_still_one_task(wor
 
     monkeypatch.setattr(outbox, "sent", broken)
     recipients = [world.community.assessor, world.community.assessor2]
+    before = [mails_to(u) for u in recipients]
     sent = notify(api, world.community.leader, made["discussionId"], recipients)
     assert sent.status == 201 and sent.json()["queued"] == 2
     monkeypatch.undo()
@@ -542,3 +628,96 @@ def test_ntf2_sent_but_not_recorded_the_sweep_sends_again_and_still_one_task(wor
         assert drivers.fire("RepairDeliveries") == {"outboxes": 1, "stillPending": 0}
     assert drivers.drain(QUEUE) == 4  # every alert twice on the queue
     assert [len(mappa_tasks(u)) for u in recipients] == [1, 1]
+    assert [mails_to(u) - b for u, b in zip(recipients, before, strict=True)] == [1, 1]
+
+
+def test_ntf2_two_copies_of_one_delivery_at_once_make_one_task_and_send_one_mail(world, api, cloud, monkeypatch):
+    """Two consumers take the same message at once: the second runs while the first has read the recipient and
+    has not written yet. One task, one e-mail."""
+    urn = person(api, world.community.leader)
+    made = record(api, world.community.leader, urn)
+    notify(api, world.community.leader, made["discussionId"], [world.community.assessor])
+    (body,) = [m["Body"] for m in queue_messages(cloud)]
+    before = mails_to(world.community.assessor)
+    real = directory_store.user
+
+    def the_other_copy_runs_meanwhile(user_id):
+        found = real(user_id)
+        monkeypatch.setattr(directory_store, "user", real)
+        assert consumer()(sqs_event(body), LambdaContext("notifications")) == {"batchItemFailures": []}
+        return found
+
+    monkeypatch.setattr(directory_store, "user", the_other_copy_runs_meanwhile)
+    assert consumer()(sqs_event(body), LambdaContext("notifications")) == {"batchItemFailures": []}
+    assert len(mappa_tasks(world.community.assessor)) == 1
+    assert mails_to(world.community.assessor) - before == 1
+
+
+def test_ntf2_crash_between_the_task_and_the_mail_the_redelivery_sends_it_once(world, api, cloud, monkeypatch):
+    from casework.store import work
+
+    urn = person(api, world.community.leader)
+    made = record(api, world.community.leader, urn)
+    notify(api, world.community.leader, made["discussionId"], [world.community.assessor])
+    (body,) = [m["Body"] for m in queue_messages(cloud)]
+    before = mails_to(world.community.assessor)
+
+    def crash(user_id, task_id, at):
+        raise RuntimeError("container died after the task, before the e-mail")
+
+    monkeypatch.setattr(work, "claim_mail", crash)
+    with pytest.raises(BatchProcessingError):  # the whole batch failed: SQS delivers it again
+        consumer()(sqs_event(body), LambdaContext("notifications"))
+    (task,) = mappa_tasks(world.community.assessor)
+    assert task.emailed_at is None and mails_to(world.community.assessor) == before
+    monkeypatch.undo()
+    for _ in range(2):  # the message comes back, then once more
+        assert consumer()(sqs_event(body), LambdaContext("notifications")) == {"batchItemFailures": []}
+    (task,) = mappa_tasks(world.community.assessor)
+    assert task.emailed_at is not None and mails_to(world.community.assessor) - before == 1
+
+
+def test_ntf2_alert_for_a_recipient_locked_since_is_dropped_and_not_sent_again(world, api, cloud, drivers,
+                                                                              monkeypatch, capsys):
+    from casework import notifications
+
+    urn = person(api, world.community.leader)
+    made = record(api, world.community.leader, urn)
+    recipients = [world.community.assessor, world.community.assessor2]
+    nid = notify(api, world.community.leader, made["discussionId"], recipients).json()["notificationId"]
+    admin.set_locked(world.community.assessor, True, actor_id="system")
+    before = [mails_to(u) for u in recipients]
+    warned: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(notifications.logger, "warning", lambda message, **kw: warned.append((message, kw["extra"])))
+    capsys.readouterr()
+    assert drivers.drain(QUEUE) == 2
+    assert [len(mappa_tasks(u)) for u in recipients] == [0, 1]
+    assert [mails_to(u) - b for u, b in zip(recipients, before, strict=True)] == [0, 1]
+    assert "MappaAlertDropped" in metrics_printed(capsys.readouterr().out)
+    # the log line names ids only
+    assert warned == [("alert for a locked recipient dropped",
+                       {"notificationId": nid, "recipientId": world.community.assessor})]
+    # consumed, and the outbox no longer lists it: neither the queue nor the sweep brings it back
+    with clock.frozen(clock.now() + timedelta(hours=1)):
+        assert drivers.fire("RepairDeliveries") == {"outboxes": 0, "stillPending": 0}
+    assert queue_messages(cloud) == [] and mappa_tasks(world.community.assessor) == []
+
+
+def test_ntf2_queue_batches_and_the_repair_sweep_flush_their_metrics(world, api, cloud, drivers, monkeypatch,
+                                                                      capsys):
+    urn = person(api, world.community.leader)
+    made = record(api, world.community.leader, urn)
+    notify(api, world.community.leader, made["discussionId"], [world.community.assessor])
+    bodies = [m["Body"] for m in queue_messages(cloud)]
+    capsys.readouterr()
+    assert consumer()(sqs_event(*bodies), LambdaContext("notifications")) == {"batchItemFailures": []}
+    assert "MappaAlertDelivered" in metrics_printed(capsys.readouterr().out)
+
+    def unavailable(bodies):
+        raise EndpointConnectionError(endpoint_url="https://sqs.eu-west-2.amazonaws.com")
+
+    monkeypatch.setattr(messaging, "send_batch", unavailable)
+    notify(api, world.community.leader, made["discussionId"], [world.community.assessor2])
+    capsys.readouterr()
+    assert drivers.fire("RepairDeliveries") == {"outboxes": 1, "stillPending": 1}
+    assert "MappaAlertsPending" in metrics_printed(capsys.readouterr().out)

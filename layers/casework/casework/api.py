@@ -142,6 +142,15 @@ def _identify(event: dict[str, Any]) -> Caller:
     return directory.caller_for(sub)
 
 
+def observed(handle: Handler, correlation_id_path: str | None = None) -> Handler:
+    """What every way into a function goes through (HTTP, queue batches, schedules): this invocation's Lambda
+    context on each log line (and no keys left from the last one, such as its correlation id), the tracer when
+    on, and the metrics flushed as EMF when the invocation ends."""
+    return logger.inject_lambda_context(correlation_id_path=correlation_id_path, clear_state=True)(
+        metrics.log_metrics(traced(handle))
+    )
+
+
 def entrypoint(app: APIGatewayHttpResolver) -> Handler:
     """The Lambda handler: refuse bad bodies and unknown or locked callers before any route runs."""
 
@@ -160,16 +169,23 @@ def entrypoint(app: APIGatewayHttpResolver) -> Handler:
             }
         return app.resolve(event, context)
 
-    return logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)(
-        metrics.log_metrics(traced(handle))
-    )
+    return observed(handle, correlation_paths.API_GATEWAY_HTTP)
 
 
-def queue_batch(event: dict[str, Any], context: Any, handle_body: Callable[[str], None]) -> dict[str, Any]:
-    """An SQS batch handled a message body at a time; only the messages that failed come back
+def queue_batch(handle_body: Callable[[str], None]) -> Handler:
+    """The Lambda handler of an SQS batch, a message body at a time; only the messages that failed come back
     (ReportBatchItemFailures), so SQS retries those alone and the rest are done."""
-    # imported here: ~30 ms that an HTTP cold start doesn't need
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-    return process_partial_response(event=event, record_handler=lambda record: handle_body(record.body),
-                                    processor=BatchProcessor(event_type=EventType.SQS), context=context)
+    def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        # imported here: ~30 ms that an HTTP cold start doesn't need
+        from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+        return process_partial_response(event=event, record_handler=lambda record: handle_body(record.body),
+                                        processor=BatchProcessor(event_type=EventType.SQS), context=context)
+
+    return observed(handle)
+
+
+def scheduled(run: Callable[[], dict[str, Any]]) -> Handler:
+    """The Lambda handler of a schedule's run; the run's summary is its answer."""
+    return observed(lambda event, context: run())

@@ -99,7 +99,10 @@ def record(caller: Caller, urn: str, body: MappaIn) -> MappaOut:
     )
     changes.create(discussion)
     changes.create(store.discussion_ref(discussion))
-    flag = store.flag_current(discussion) if discussion.date_ended is None else store.flag_ended(discussion)
+    if discussion.date_ended is None:
+        flag = store.flag_current(discussion)
+    else:  # a current one ended just now ends before this one; with none current this may be an older one
+        flag = store.flag_ended(discussion if person.mappa_current else _last_ended(person, discussion))
     changes.update(person, flag, store.flag_unchanged(person), versioned=False)
     changes.create(_entry(caller, person, "mappa.recorded", after=_snapshot(discussion)))
     _commit(changes)
@@ -186,14 +189,26 @@ def amend(caller: Caller, discussion_id: str, body: MappaPatch, if_match: int | 
     changes.save(found)
     if now_current:
         changes.update(person, store.flag_current(found), store.flag_unchanged(person), versioned=False)
-    elif was_current or person.mappa_current is None:
+    elif was_current:
         changes.update(person, store.flag_ended(found), store.flag_unchanged(person), versioned=False)
+    elif person.mappa_current is None:
+        last = _last_ended(person, found)
+        if last.discussion_id != person.mappa_last_ended:
+            changes.update(person, store.flag_ended(last), store.flag_unchanged(person), versioned=False)
     action = "mappa.ended" if was_current and not now_current else "mappa.updated"
     changes.create(_entry(caller, person, action, before=before,
                           after={**_snapshot(found), "detailsChanged": details_changed}))
     _commit(changes)
     count("MappaUpdated")
     return views.mappa_out(caller, found, person, store.notifications_of(found))
+
+
+def _last_ended(person: PersonItem, changed: MappaItem) -> MappaItem:
+    """MAP-3 with no current discussion: the flag is struck through on the one that ended last (as an import sets
+    it), so recording or amending an older ended discussion leaves it where it is."""
+    _, found, _ = store.person_with_mappa(person.service_id, person.urn)
+    ended = [d for d in found if d.date_ended and d.discussion_id != changed.discussion_id] + [changed]
+    return max(ended, key=lambda d: (d.date_ended or "", d.discussion_id))
 
 
 def _day(text: str | None) -> date | None:

@@ -4,8 +4,9 @@ The API writes each notification with an outbox listing its recipients, then sen
 recipient. The consumer turns a message into the recipient's worktray task, whose id is the notification's
 id under the recipient's own partition: creating it is conditional, so a redelivered message, a crash
 before the message was deleted, or a repair that re-sends what was already sent, all find the task there
-and do nothing. A message it cannot read fails alone (partial batch response) and, after the queue's
-maxReceiveCount, waits in the dead-letter queue. Messages carry ids and the person's name, never details.
+and make no second one; the e-mail is claimed on the task, so it goes once too. A message it cannot read
+fails alone (partial batch response) and, after the queue's maxReceiveCount, waits in the dead-letter
+queue. Messages carry ids and the person's name, never details.
 """
 
 from __future__ import annotations
@@ -94,46 +95,54 @@ def repair() -> dict[str, int]:
 _RETRY_MAIL = {"Throttling", "ThrottlingException", "ServiceUnavailable", "InternalFailure", "RequestTimeout"}
 
 
-def _mailed(address: str, notification_id: str) -> bool:
-    """Sent before the task, so a crash re-sends rather than loses it. A refusal that will not change (an
-    unverified or rejected address) must not hold back the worktray alert: it is logged and the task made;
-    a throttled or failing SES raises, and the message is retried."""
+def _mail(address: str, recipient: str, notification_id: str) -> None:
+    """Sent by the one copy of a delivery that holds the task's e-mail claim. A refusal that will not change (an
+    unverified or rejected address) must not hold back the worktray alert: it is logged and the claim given back.
+    A throttled, failing or unreachable SES gives the claim back and raises, so the retried message sends it."""
     try:
         messaging.send_mail(address, MAIL_SUBJECT, MAIL_TEXT)
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code in _RETRY_MAIL:
+    except (BotoCoreError, ClientError) as error:
+        work.release_mail(recipient, notification_id)
+        code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
+        if not isinstance(error, ClientError) or code in _RETRY_MAIL:
             raise
         logger.warning("alert e-mail refused", extra={"notificationId": notification_id, "code": code})
         count("MappaMailRefused")
-        return False
-    return True
+
+
+def _dropped(why: str, message: DeliveryMessage) -> bool:
+    """Consumed without a task: SQS deletes the message and the outbox no longer lists it, so nothing re-sends it."""
+    logger.warning(why, extra={"notificationId": message.notification_id, "recipientId": message.recipient_id})
+    count("MappaAlertDropped")
+    return False
 
 
 def deliver(body: str) -> bool:
-    """One message: the recipient's worktray task (once) and an e-mail when they have an address. Returns
-    False when the task existed already. A message that is not a delivery raises (it is poison)."""
+    """One message: the recipient's worktray task and, when they have an address, an e-mail, each once. Returns
+    False when the task existed already or the alert was dropped; a message that is not a delivery raises (poison).
+
+    The task is created first, conditionally; then the e-mail is claimed on it with a conditional update, and only
+    the copy holding the claim sends. Two copies at once send one e-mail; a copy redelivered after its maker died
+    between the task and the e-mail (or gave the claim back) still sends it."""
     try:
         message = DeliveryMessage.model_validate_json(body)
     except ValidationError:
         count("MappaPoisonMessage")
         raise
     recipient = message.recipient_id
-    if work.task(recipient, message.notification_id) is not None:
-        count("MappaAlertRedelivered")
-        return False
     user = directory_store.user(recipient)
     if user is None or user.service_id != message.service_id:
-        logger.warning("alert for an unknown recipient dropped", extra={"notificationId": message.notification_id})
-        return False
+        return _dropped("alert for an unknown recipient dropped", message)
+    if user.locked:
+        return _dropped("alert for a locked recipient dropped", message)
     task = work.new_task(
         task_id=message.notification_id, user_id=recipient, service_id=message.service_id,
         kind=TaskKind.MAPPA_NOTIFICATION, subject=f"MAPPA notification: {message.person} ({message.urn})",
         case_id=None, due_date=message.due_date, created_at=clock.stamp(),
         link=f"/notifications/{message.notification_id}",
     )
-    if user.email and settings.mail_from and _mailed(user.email, message.notification_id):
-        task.emailed_at = clock.stamp()
     created = work.create_once(task)
     count("MappaAlertDelivered" if created else "MappaAlertRedelivered")
+    if user.email and settings.mail_from and work.claim_mail(recipient, message.notification_id, clock.stamp()):
+        _mail(user.email, recipient, message.notification_id)
     return created

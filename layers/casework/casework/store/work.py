@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from casework.store.models import TaskItem
@@ -48,14 +48,7 @@ def all_tasks(user_id: str, limit: int, token: str | None) -> Page[TaskItem]:
     return query_page(TaskItem, _user_pk(user_id), "pk", limit, token, forward=False)
 
 
-# ---------------------------------------------------------------- one task: read, create once, complete
-
-
-def task(user_id: str, task_id: str) -> TaskItem | None:
-    try:
-        return TaskItem.get(_user_pk(user_id), f"TASK#{task_id}", consistent_read=True)
-    except DoesNotExist:
-        return None
+# ---------------------------------------------------------------- one task: create once, e-mail once, complete
 
 
 def create_once(new: TaskItem) -> bool:
@@ -67,6 +60,23 @@ def create_once(new: TaskItem) -> bool:
             return False
         raise
     return True
+
+
+def claim_mail(user_id: str, task_id: str, at: str) -> bool:
+    """Mark an existing task e-mailed unless it is already: True for the one caller that may send the e-mail."""
+    try:
+        task_key(user_id, task_id).update([TaskItem.emailed_at.set(at)],
+                                          condition=TaskItem.pk.exists() & TaskItem.emailed_at.does_not_exist())
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def release_mail(user_id: str, task_id: str) -> None:
+    """The e-mail was not sent after all: the next copy of the delivery may claim it again."""
+    task_key(user_id, task_id).update([TaskItem.emailed_at.remove()])
 
 
 def complete(user_id: str, task_id: str, completed_at: str) -> TaskItem | None:
