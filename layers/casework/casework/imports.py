@@ -3,19 +3,26 @@ service's record of the person, at once for a new URN, on confirmation for one i
 
 A replace is all or nothing however many records the person has: the new generation of records is staged in a
 partition of its own (invisible: no index keys, and readers follow only the person's current generation),
-switched in by one conditional write on the person, then indexed, and the old generation is cleaned up. Each
-step is repeatable and the job remembers how far it got, so a crash anywhere resumes (a redelivered S3 event, a
-repeated confirm) to the same end, and a file already imported changes nothing.
+switched in by one conditional write on the person, then the old generation is cleaned up (its worktray tasks,
+references and records) and only then is the new one indexed, so the case lists never show both generations
+(for a moment, neither). Each step is repeatable and the job remembers how far it got, so a crash anywhere
+resumes (a redelivered S3 event, a repeated confirm) to the same end, and a file already imported changes
+nothing. A file is refused, with reasons, before anything of it is written: every item it becomes is checked as
+DynamoDB would check it, and a file that still trips the importer is refused rather than retried for ever.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from casework import assessments, clock, ids, transfer_file
 from casework.access import Caller, Right, require, require_any, visible
@@ -105,8 +112,15 @@ def imports(caller: Caller, status: str | None, limit: int, next_token: str | No
 def confirm(caller: Caller, import_id: str, body: ConfirmIn) -> ImportOut:
     """TRN-4: replace all of the person's records with the file's. Confirming again is harmless."""
     job = _load_import(caller, import_id)
+    try:
+        return _import_out(_confirm(job, body, actor=caller.user_id))
+    except WriteConflict:  # another request (a second confirm, a cancel) moved the import first
+        return _import_out(_as_moved(import_id, ImportStatus.IMPORTED))
+
+
+def _confirm(job: ImportItem, body: ConfirmIn, *, actor: str) -> ImportItem:
     if job.status in (ImportStatus.IMPORTED, ImportStatus.IMPORTING):
-        return _import_out(_run(job) if job.status == ImportStatus.IMPORTING else job)
+        return _run(job) if job.status == ImportStatus.IMPORTING else job
     if job.status != ImportStatus.CONFLICT:
         raise Conflict(f"This import is {job.status}; only an import waiting in conflict can be confirmed.",
                        current=_import_out(job).model_dump(mode="json", by_alias=True))
@@ -114,12 +128,12 @@ def confirm(caller: Caller, import_id: str, body: ConfirmIn) -> ImportOut:
         job.reopen_latest_case = body.reopen_latest_case
     parsed = _file_for(job)
     if parsed is None:
-        return _import_out(job)
+        return job
     head = store.head(job.service_id, parsed.body.person.urn)
-    job = _begin(job, parsed, head, actor=caller.user_id)
+    job = _begin(job, parsed, head, actor=actor)
     if job.status != ImportStatus.IMPORTING:
-        return _import_out(job)
-    return _import_out(_run(job, parsed))
+        return job
+    return _run(job, parsed)
 
 
 def cancel(caller: Caller, import_id: str) -> ImportOut:
@@ -130,8 +144,23 @@ def cancel(caller: Caller, import_id: str) -> ImportOut:
     if job.status not in (ImportStatus.CONFLICT, ImportStatus.AWAITING_UPLOAD):
         raise Conflict(f"This import is {job.status} and cannot be cancelled.",
                        current=_import_out(job).model_dump(mode="json", by_alias=True))
-    _move(job, ImportStatus.CANCELLED, actor=caller.user_id, action="import.cancelled")
+    try:
+        _move(job, ImportStatus.CANCELLED, actor=caller.user_id, action="import.cancelled")
+    except WriteConflict:  # another request (a confirm, a second cancel) moved the import first
+        return _import_out(_as_moved(import_id, ImportStatus.CANCELLED))
     return _import_out(job)
+
+
+def _as_moved(import_id: str, wanted: str) -> ImportItem:
+    """The import as another request left it: the answer when that is where this request was taking it, else
+    409 with its state."""
+    job = store.import_job(import_id)
+    if job is None:
+        raise NotFound("No import with that id.")
+    if job.status != wanted:
+        raise Conflict(f"Another request changed this import at the same time; it is now {job.status}.",
+                       current=_import_out(job).model_dump(mode="json", by_alias=True))
+    return job
 
 
 def _load_import(caller: Caller, import_id: str, *rights: Right) -> ImportItem:
@@ -163,7 +192,7 @@ def _move(job: ImportItem, status: str, *, actor: str, action: str, reasons: lis
     changes.create(audit.entry(import_entity(job.import_id), service_id=job.service_id, action=action,
                                actor_id=actor, before={"status": before}, after={"status": status},
                                reason="; ".join(reasons) if reasons else None))
-    before_write(f"job:{status}")
+    before_write(f"job:{action.removeprefix('import.')}")
     changes.commit()
     return job
 
@@ -219,10 +248,19 @@ def _file_for(job: ImportItem) -> TransferFile | None:
             raise FileRefused(["the file changed since it was checked; upload it again"])
         _plan(job, parsed, first_number=1)  # every record can be placed in this service
     except FileRefused as refused:
-        _move(job, ImportStatus.REJECTED, actor="system", action="import.rejected", reasons=refused.reasons)
-        count("ImportRejected")
-        return None
-    return parsed
+        reasons = refused.reasons
+    except (BotoCoreError, ClientError):
+        raise  # AWS, not the file: the caller's retry
+    except Exception as error:  # reading and planning are pure: whatever else they raise is about the file
+        at = traceback.extract_tb(error.__traceback__)[-1]  # where, not the message: it may quote the file
+        logger.error("import file tripped the importer", extra={
+            "import_id": job.import_id, "error": type(error).__name__, "at": f"{at.filename}:{at.lineno} {at.name}"})
+        reasons = ["the file could not be read as this service's records (the failure is logged for support)"]
+    else:
+        return parsed
+    _move(job, ImportStatus.REJECTED, actor="system", action="import.rejected", reasons=reasons)
+    count("ImportRejected")
+    return None
 
 
 def _begin(job: ImportItem, parsed: TransferFile, head: PersonItem | None, *, actor: str) -> ImportItem:
@@ -241,6 +279,7 @@ def _begin(job: ImportItem, parsed: TransferFile, head: PersonItem | None, *, ac
         existing = {"openCases": open_cases, "closedCases": len(held) - open_cases, "hasOpenCase": open_cases > 0}
         count("ImportConflict")
         return _move(job, ImportStatus.CONFLICT, actor=actor, action="import.conflict", existing=existing, **fields)
+    before_write("reserve-numbers")
     first = directory_store.reserve_case_numbers(job.service_id, len(parsed.body.cases))
     return _move(job, ImportStatus.IMPORTING, actor=actor, action="import.confirmed" if head else "import.accepted",
                  replaces=None if head is None else int(head.generation or 0),
@@ -273,14 +312,15 @@ def _run(job: ImportItem, parsed: TransferFile | None = None) -> ImportItem:
             return job
     plan = _plan(job, parsed, first_number=int(job.first_number))
     if job.phase == "staging":
-        _stage(job, plan)
-        job = _switch(job, parsed, plan)
+        job = _stage(job, plan)
+        if job.status == ImportStatus.IMPORTING and job.phase == "staging":
+            job = _switch(job, parsed, plan)
         if job.status != ImportStatus.IMPORTING:
             return job
     if job.phase == "switched":
-        _activate(plan)
-        if job.replaces is not None:
+        if job.replaces is not None:  # the old generation off the lists first, so they never show both
             _clean(job.service_id, parsed.body.person.urn, job.replaces_at)
+        _activate(plan)
         try:
             job = _move(job, ImportStatus.IMPORTED, actor="system", action="import.completed", phase="done",
                         done=int(job.total), case_ids=[c.case_id for c in plan.cases])
@@ -294,27 +334,38 @@ def _records_at(job: ImportItem) -> str:
     return f"I{job.import_id}"
 
 
-def _stage(job: ImportItem, plan: _Plan) -> None:
-    """Write the new generation where no reader looks yet, 25 items a request, reporting progress."""
+PROGRESS_EVERY = 8  # batches staged between two saves of the job's progress
+
+
+def _stage(job: ImportItem, plan: _Plan) -> ImportItem:
+    """Write the new generation where no reader looks yet, 25 items a request, saving progress now and then. Stops
+    if the job has moved on meanwhile (a concurrent attempt of this import switched it in: writing the staged items
+    again would take the new cases off the lists). The job as it is now."""
     staged = [*plan.cases, *plan.records]
-    for start in range(0, len(staged), store.BATCH):
-        before_write("stage")
-        store.put_all(staged[start:start + store.BATCH])
-        done = min(start + store.BATCH, len(staged))
-        if done < len(staged) and (done // store.BATCH) % 8 == 0:  # progress now and then, not every batch
-            job.done = done
-            job.updated_at = clock.stamp()
+    batches = [("stage", staged[start:start + store.BATCH]) for start in range(0, len(staged), store.BATCH)]
+    batches += [("stage-refs", plan.refs[start:start + store.BATCH]) for start in range(0, len(plan.refs), store.BATCH)]
+    for n, (step, batch) in enumerate(batches, start=1):
+        before_write(step)
+        job = store.import_job(job.import_id) or job
+        if job.status != ImportStatus.IMPORTING or job.phase != "staging":
+            return job
+        store.put_all(batch)
+        if step == "stage" and n * store.BATCH < len(staged) and n % PROGRESS_EVERY == 0:
+            job.done, job.updated_at = n * store.BATCH, clock.stamp()
+            changes = Changes()
+            changes.save(store.file_import(job))
             before_write("progress")
-            job.save()
-    for start in range(0, len(plan.refs), store.BATCH):
-        before_write("stage-refs")
-        store.put_all(plan.refs[start:start + store.BATCH])
+            with contextlib.suppress(WriteConflict):  # a concurrent attempt saved it first: the next batch re-reads
+                changes.commit()
+    return store.import_job(job.import_id) or job
 
 
 def _switch(job: ImportItem, parsed: TransferFile, plan: _Plan) -> ImportItem:
     """The one conditional write that makes the new generation the person's record (with the job's move)."""
     changes = Changes()
     current = store.head(job.service_id, parsed.body.person.urn)
+    if current is not None and current.records_at == _records_at(job):
+        return store.import_job(job.import_id) or job  # a concurrent attempt of this import switched it in
     if (current is None) != (job.replaces is None) or (
             current is not None and int(current.generation or 0) != int(job.replaces or 0)):
         return _lost(job, plan)
@@ -339,9 +390,11 @@ def _switch(job: ImportItem, parsed: TransferFile, plan: _Plan) -> ImportItem:
                      phase="switched", done=len(plan.cases) + len(plan.records))
     except WriteConflict:
         fresh = store.import_job(job.import_id)
-        if fresh is not None and fresh.phase != "staging":
-            return fresh  # a concurrent attempt of this import switched it first
-        return _lost(fresh or job, plan)
+        if fresh is None:
+            return _lost(job, plan)
+        if fresh.status == ImportStatus.IMPORTING and fresh.phase == "staging":
+            return _switch(fresh, parsed, plan)  # the job or the person changed under us: look again
+        return fresh  # a concurrent attempt of this import switched it first, or gave it up
 
 
 def _lost(job: ImportItem, plan: _Plan) -> ImportItem:
@@ -378,23 +431,23 @@ def _activate(plan: _Plan) -> None:
 
 
 def _clean(service_id: str, urn: str, records_at: str | None) -> None:
-    """Remove a replaced generation, its references, and the tasks its cases left in worktrays."""
+    """Remove a replaced generation: the tasks its cases left in worktrays, its references, then its records."""
     old = [r for r in store.partition_items(records.partition_pk(service_id, urn, records_at))
            if not isinstance(r, PersonItem)]
-    refs = references.all_refs(old)
     for case in old:
         if isinstance(case, CaseItem) and case.assigned_to and case.assignment_task_id:
             before_write("clean-tasks")
             work.complete(case.assigned_to, case.assignment_task_id, clock.stamp())
-    for batch in (refs, old):
+    for step, batch in (("clean-refs", references.all_refs(old)), ("clean-records", old)):
         for start in range(0, len(batch), store.BATCH):
-            before_write("clean")
+            before_write(step)
             store.delete_all(batch[start:start + store.BATCH])
 
 
 def _discard(plan: _Plan) -> None:
     staged = [*plan.refs, *plan.cases, *plan.records]
     for start in range(0, len(staged), store.BATCH):
+        before_write("discard")
         store.delete_all(staged[start:start + store.BATCH])
 
 
@@ -418,6 +471,7 @@ def _plan(job: ImportItem, parsed: TransferFile, *, first_number: int) -> _Plan:
         plan.cases.append(_case_item(job.service_id, partition, parsed, case, numbers[case.case_number],
                                      new_ids[case.case_id], reopen=reopen, multiple=len(ordered) > 1))
     known = store.kinds()
+    seen: set[tuple[str, str]] = set()
     for n, record in enumerate(body.records):
         cls = known.get(record.kind)
         if cls is None or cls in (PersonItem, CaseItem):
@@ -426,12 +480,27 @@ def _plan(job: ImportItem, parsed: TransferFile, *, first_number: int) -> _Plan:
         data = _remap(record.data, new_ids, numbers)
         try:
             item = store.from_plain(cls, partition, key, job.service_id, data)
+            store.check_storable(item)
         except (ValueError, TypeError, AttributeError) as error:
             raise FileRefused([f"body.records.{n}.data: {error}"]) from None
+        assert isinstance(item, RecordItem)
+        _own_references(n, item, set(new_ids.values()), seen)
         plan.records.append(store.strip_index_keys(item))  # type: ignore[arg-type]
     _settle(plan)
     plan.refs = references.all_refs([*plan.cases, *plan.records])
     return plan
+
+
+def _own_references(n: int, item: RecordItem, new_ids: set[str], seen: set[tuple[str, str]]) -> None:
+    """A record found by id from outside the person (an approval, a MAPPA discussion) must be found by one of the
+    new ids made from its key: an id taken from its data as it stands could be another record's, in this service
+    or another, and writing its reference would take that one over."""
+    for ref in references.refs_of(item):
+        if not new_ids.intersection(ref.pk.split("#")):
+            raise FileRefused([f"body.records.{n}.data: its id is not the one its key names"])
+        if (ref.pk, ref.sk) in seen:
+            raise FileRefused([f"body.records.{n}.data: the same id as another record of the file"])
+        seen.add((ref.pk, ref.sk))
 
 
 def _settle(plan: _Plan) -> None:
@@ -455,16 +524,17 @@ def _case_item(service_id: str, partition: str, parsed: TransferFile, case: Tran
     person = parsed.body.person
     try:
         item = store.from_plain(CaseItem, partition, records.case_sk(number), service_id, dict(case.more))
-    except (ValueError, TypeError) as error:
+        assert isinstance(item, CaseItem)
+        item.case_id, item.case_number, item.case_type = case_id, number, str(case.case_type)
+        item.urn, item.forename, item.surname = person.urn, person.forename, person.surname
+        item.status, item.opened_at, item.closed_at = case.status, case.opened_at, case.closed_at
+        item.destruction_date = case.destruction_date.isoformat() if case.destruction_date else None
+        item.assigned_to, item.assignment_task_id, item.multiple_cases = None, None, multiple
+        if reopen:
+            item.status, item.closed_at, item.destruction_date = "open", None, None
+        store.check_storable(item)
+    except (ValueError, TypeError, AttributeError) as error:
         raise FileRefused([f"case {case.case_number}: {error}"]) from None
-    assert isinstance(item, CaseItem)
-    item.case_id, item.case_number, item.case_type = case_id, number, str(case.case_type)
-    item.urn, item.forename, item.surname = person.urn, person.forename, person.surname
-    item.status, item.opened_at, item.closed_at = case.status, case.opened_at, case.closed_at
-    item.destruction_date = case.destruction_date.isoformat() if case.destruction_date else None
-    item.assigned_to, item.assignment_task_id, item.multiple_cases = None, None, multiple
-    if reopen:
-        item.status, item.closed_at, item.destruction_date = "open", None, None
     return item
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from typing import Any
 
@@ -17,7 +18,7 @@ from casework.schemas.transfer import FORMAT, READABLE_VERSIONS, VERSION, Transf
 
 MAX_DEPTH = 16  # DynamoDB nests maps and lists 32 deep; a record needs far fewer
 MAX_RECORD_BYTES = 300_000  # well inside DynamoDB's 400 KB item limit
-_CASE_KEY = re.compile(r"^CASE#(\d{10})(#|$)")
+_CASE_NUMBER = re.compile(r"^\d{10}$")
 
 
 class FileRefused(Exception):
@@ -52,11 +53,13 @@ def read(raw: bytes, *, max_bytes: int) -> TransferFile:
     except UnicodeDecodeError:
         raise FileRefused(["the file is not UTF-8 text (not a transfer file)"]) from None
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except RecursionError:
         raise FileRefused([f"the file nests deeper than {MAX_DEPTH} levels"]) from None
-    except ValueError as error:
+    except json.JSONDecodeError as error:
         raise FileRefused([f"the file is not complete JSON ({error.msg} at line {error.lineno})"]) from None
+    except ValueError:  # an integer of thousands of digits (Python's int conversion limit)
+        raise FileRefused(["the file holds a number too long to be a value of a record"]) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise FileRefused([f"not a casework transfer file (expected \"format\": \"{FORMAT}\")"])
     version = document.get("version")
@@ -72,10 +75,21 @@ def read(raw: bytes, *, max_bytes: int) -> TransferFile:
         raise FileRefused([_reason(e) for e in error.errors()[:20]]) from None
     if digest_of(document["body"]) != parsed.digest:
         raise FileRefused(["the digest does not match the body: the file was altered or damaged"])
-    problems = _consistency(parsed, document["body"])
+    problems = _consistency(parsed)
     if problems:
         raise FileRefused(problems)
     return parsed
+
+
+def _no_constant(name: str) -> Any:
+    raise FileRefused([f"the file holds {name}, which is not a JSON value"])
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise FileRefused([f"the file holds the number {text[:40]}, too large to be a value of a record"])
+    return value
 
 
 def _reason(error: Any) -> str:
@@ -96,7 +110,7 @@ def _deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
-def _consistency(parsed: TransferFile, body: dict[str, Any]) -> list[str]:
+def _consistency(parsed: TransferFile) -> list[str]:
     problems: list[str] = []
     numbers = [c.case_number for c in parsed.body.cases]
     duplicates = sorted({n for n in numbers if numbers.count(n) > 1})
@@ -109,16 +123,26 @@ def _consistency(parsed: TransferFile, body: dict[str, Any]) -> list[str]:
     if len(set(keys)) != len(keys):
         problems.append("duplicate record keys")
     known = set(numbers)
-    for n, (record, raw) in enumerate(zip(parsed.body.records, body["records"], strict=True)):
-        match = _CASE_KEY.match(record.key)
-        if record.key.startswith("CASE#") and (match is None or int(match.group(1)) not in known):
+    for n, case in enumerate(parsed.body.cases):
+        if len(canonical(case.more)) > MAX_RECORD_BYTES:
+            problems.append(f"body.cases.{n}.more: larger than {MAX_RECORD_BYTES} bytes")
+    for n, record in enumerate(parsed.body.records):
+        if not _names_cases_of(record.key, known):
             problems.append(f"body.records.{n}.key: names a case the file does not hold")
         elif record.key == "PERSON" or re.fullmatch(r"CASE#\d{10}", record.key):
             problems.append(f"body.records.{n}.key: a record cannot take the key of a person or case")
-        if _deeper_than(raw.get("data"), MAX_DEPTH):
+        if _deeper_than(record.data, MAX_DEPTH):
             problems.append(f"body.records.{n}.data: nests deeper than {MAX_DEPTH} levels")
-        elif len(canonical(raw.get("data"))) > MAX_RECORD_BYTES:
+        elif len(canonical(record.data)) > MAX_RECORD_BYTES:
             problems.append(f"body.records.{n}.data: larger than {MAX_RECORD_BYTES} bytes")
         if len(problems) >= 20:
             break
     return problems
+
+
+def _names_cases_of(key: str, known: set[int]) -> bool:
+    """Every `CASE#<n>` in a record's key, wherever it stands, names a case of the file by its 10-digit number
+    (the importer renumbers each one)."""
+    parts = key.split("#")
+    return all(_CASE_NUMBER.match(number) and int(number) in known
+               for name, number in zip(parts, [*parts[1:], ""], strict=True) if name == "CASE")

@@ -3,10 +3,22 @@ turned into plain data (export) and back into items of another service (import),
 
 from __future__ import annotations
 
+import decimal
+import json
+import math
 from collections.abc import Iterable
 from typing import Any
 
-from pynamodb.attributes import Attribute, JSONAttribute, ListAttribute, MapAttribute, VersionAttribute
+from pynamodb.attributes import (
+    Attribute,
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
@@ -188,13 +200,96 @@ def _plain_value(attr: Attribute[Any], value: Any) -> Any:
 
 
 def from_plain(cls: type[Model], pk: str, sk: str, service_id: str, data: dict[str, Any]) -> Model:
-    """An item of `cls` from plain data; attributes it does not know are refused (ValueError naming them)."""
-    by_stored = {attr.attr_name: name for name, attr in cls.get_attributes().items()}
-    unknown = sorted(k for k in data if k not in by_stored or k in _OWN_KEYS)
+    """An item of `cls` from plain data; attributes it does not know, and those `plain` never writes (keys, index
+    keys, version), are refused (ValueError naming them)."""
+    attributes = cls.get_attributes()
+    carried = {attr.attr_name: name for name, attr in attributes.items()
+               if attr.attr_name not in _OWN_KEYS | index_attributes(cls) and not isinstance(attr, VersionAttribute)}
+    unknown = sorted(k for k in data if k not in carried)
     if unknown:
         raise ValueError(f"unknown attribute(s) {', '.join(unknown)}")
-    fields = {by_stored[k]: v for k, v in data.items()}
+    fields = {carried[k]: v for k, v in data.items()}
     return cls(pk, sk, service_id=service_id, **fields)
+
+
+def check_storable(item: Model) -> None:
+    """Refuse (ValueError naming the attribute) an item DynamoDB would not take as it is: a required attribute
+    missing, a value of the wrong type, a number it cannot hold, an empty map key, or more than an item holds.
+    PynamoDB serializes without looking at types, so an item built from another service's file is checked here,
+    before any of it is written, rather than failing part-way through the writes."""
+    for name, attr in type(item).get_attributes().items():
+        value = getattr(item, name)
+        if value is None and not attr.null:
+            raise ValueError(f"{attr.attr_name}: required")
+        if value is None:
+            continue
+        expected = _PYTHON_TYPES.get(type(attr))
+        if expected is not None and (not isinstance(value, expected) or
+                                     (isinstance(value, bool) and bool not in expected)):
+            raise ValueError(f"{attr.attr_name}: expected {' or '.join(t.__name__ for t in expected)}")
+        if isinstance(attr, JSONAttribute):
+            _check_plain(attr.attr_name, value)
+    try:
+        serialized = item.serialize()
+    except (ValueError, TypeError, AttributeError) as error:  # pynamodb's own: a required attribute is null, ...
+        raise ValueError(str(error)) from None
+    for stored, value in serialized.items():
+        _check_value(stored, value)
+    size = sum(len(k.encode()) + len(json.dumps(v, ensure_ascii=False).encode()) for k, v in serialized.items())
+    if size > _MAX_ITEM_BYTES:
+        raise ValueError(f"the record is about {size} bytes; a record holds at most {_MAX_ITEM_BYTES}")
+
+
+_PYTHON_TYPES: dict[type[Attribute[Any]], tuple[type, ...]] = {
+    UnicodeAttribute: (str,), NumberAttribute: (int, float), BooleanAttribute: (bool,),
+    MapAttribute: (dict, MapAttribute), ListAttribute: (list,),
+}
+_MAX_ITEM_BYTES = 400_000  # DynamoDB's item size, roughly as it counts it
+_NUMBER_DIGITS = 38  # DynamoDB's number precision; magnitudes 1e-130 .. 1e126
+_NUMBER = decimal.Context(prec=_NUMBER_DIGITS, traps=[decimal.Rounded, decimal.Overflow, decimal.Underflow])
+
+
+def _check_plain(where: str, value: Any) -> None:
+    """JSON data kept as a string: it must read back as JSON (no NaN or infinities)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{where}: {value} is not a JSON number")
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _check_plain(f"{where}.{key}", inner)
+    elif isinstance(value, list):
+        for n, inner in enumerate(value):
+            _check_plain(f"{where}.{n}", inner)
+
+
+def _check_value(where: str, value: dict[str, Any]) -> None:
+    """One serialized DynamoDB attribute value, checked the way DynamoDB checks it on a write."""
+    (kind, inner), = value.items()
+    if (kind == "S" and not isinstance(inner, str)) or (kind == "BOOL" and not isinstance(inner, bool)):
+        raise ValueError(f"{where}: a value of the wrong type")
+    if kind == "N":
+        _check_number(where, inner)
+    elif kind == "M":
+        for key, member in inner.items():
+            if not isinstance(key, str) or not key:
+                raise ValueError(f"{where}: a map key must be a non-empty string")
+            _check_value(f"{where}.{key}", member)
+    elif kind == "L":
+        for n, member in enumerate(inner):
+            _check_value(f"{where}.{n}", member)
+
+
+def _check_number(where: str, text: Any) -> None:
+    try:
+        number = decimal.Decimal(text) if isinstance(text, str) else None
+        if number is None or not number.is_finite():
+            raise decimal.InvalidOperation
+        if number and not -130 <= number.adjusted() <= 125:
+            raise decimal.Overflow
+        _NUMBER.create_decimal(number)
+    except (decimal.InvalidOperation, decimal.Rounded, decimal.Overflow, decimal.Underflow, ValueError):
+        shown = text[:40] if isinstance(text, str) else "not a number"
+        raise ValueError(f"{where}: {shown} is not a number a record can hold ({_NUMBER_DIGITS} digits, "
+                         "magnitude 1e-130 to 1e125)") from None
 
 
 def strip_index_keys(item: Model) -> Model:
