@@ -124,3 +124,48 @@ def race(monkeypatch: Any, *requests: Callable[[], Answer]) -> list[Answer]:
         thread.join(timeout=30)
     monkeypatch.undo()
     return [answers[n] for n in range(len(requests))]
+
+
+def race_to_first_write(monkeypatch: Any, *requests: Callable[[], Answer]) -> list[Answer]:
+    """As `race`, for requests that write more than once (an import's confirm): only each request's first
+    transaction waits for the others; the later ones just go one at a time."""
+    import threading
+
+    from casework.store.tx import Changes
+
+    at_start, at_commit = threading.Barrier(len(requests), timeout=10), threading.Barrier(len(requests), timeout=10)
+    one_at_a_time = threading.Lock()
+    commit = Changes.commit
+    written = threading.local()
+
+    def rendezvous_once_then_commit(changes: Changes) -> None:
+        if not getattr(written, "once", False):
+            written.once = True
+            at_commit.wait()
+        with one_at_a_time:
+            commit(changes)
+
+    monkeypatch.setattr(Changes, "commit", rendezvous_once_then_commit)
+    answers: dict[int, Answer] = {}
+
+    def run(n: int) -> None:
+        at_start.wait()
+        answers[n] = requests[n]()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(requests))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    monkeypatch.undo()
+    return [answers[n] for n in range(len(requests))]
+
+
+def ses_stored(raw: bytes, *, virus: str = "PASS", spam: str = "PASS", spf: str = "pass", dkim: str = "pass") -> bytes:
+    """The message as SES's receipt rule (ScanEnabled) stores it in the inbound bucket: its verdicts prepended to
+    what was sent, passing unless told otherwise."""
+    verdicts = (f"X-SES-Spam-Verdict: {spam}\r\n"
+                f"X-SES-Virus-Verdict: {virus}\r\n"
+                f"Authentication-Results: amazonses.com;\r\n spf={spf} client-ip=192.0.2.25;\r\n"
+                f" dkim={dkim} header.i=@hmp-northfield.example.org;\r\n")
+    return verdicts.encode() + raw

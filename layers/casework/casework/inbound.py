@@ -1,13 +1,16 @@
 """E-mailed case files (TRN-6) and the transfer function's S3 events.
 
-SES stores each message in the inbound bucket. An attachment from a sender on the service's allowed list goes
-the upload path (it is put in the imports bucket, and its S3 event is handled by `casework.imports`); anything
-else is quarantined with the reason, for administrators to see.
+SES stores each message in the inbound bucket, with its spam, virus and authentication verdicts on top. A message
+that passed them, from a sender on the service's allowed list, has its attachments go the upload path (each is put
+in the imports bucket, and its S3 event is handled by `casework.imports`); anything else is quarantined with the
+reason, for administrators to see.
 """
 
 from __future__ import annotations
 
+import re
 from email import policy
+from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from typing import Any
@@ -26,6 +29,9 @@ from casework.store.tx import Changes, WriteConflict
 from casework.transfer_file import FileRefused
 
 MAX_ATTACHMENTS = 3
+SES_AUTHSERV_ID = "amazonses.com"
+_COMMENT = re.compile(r"\([^()]*\)")
+_RESULT = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)")
 
 
 def handle_s3_message(message_body: str) -> None:
@@ -48,8 +54,9 @@ def handle_s3_message(message_body: str) -> None:
 
 
 def receive_mail(key: str) -> list[str]:
-    """A message SES stored: each attachment from an allowed sender goes the upload path (it is put in the imports
-    bucket and its S3 event does the rest); anything else is quarantined with the reason. The ids made."""
+    """A message SES stored: if it passed SES's checks, each attachment from an allowed sender goes the upload path
+    (it is put in the imports bucket and its S3 event does the rest); anything else is quarantined with the reason.
+    The ids made."""
     raw = files.read(key, bucket=settings.inbound_bucket, max_bytes=settings.max_transfer_bytes * 4)
     if raw is None:
         return []
@@ -62,6 +69,9 @@ def receive_mail(key: str) -> list[str]:
     sender = parseaddr(str(message.get("From", "")))[1].strip().lower()
     subject = str(message.get("Subject", ""))[:200]
     common = {"sender": sender or None, "subject": subject or None, "message_key": key}
+    failed = failed_ses_checks(message)
+    if failed:
+        return [_quarantine(service_id, key, 0, common, None, failed)]
     if len(raw) > settings.max_transfer_bytes * 4:
         return [_quarantine(service_id, key, 0, common, None, ["the message is too large"])]
     if not sender or store.sender(service_id, sender) is None:
@@ -84,6 +94,33 @@ def receive_mail(key: str) -> list[str]:
             continue
         made.append(_accept_attachment(service_id, key, n, common, name, data))
     return made
+
+
+def failed_ses_checks(message: Message) -> list[str]:
+    """What the checks of the SES receipt rule found wrong with a stored message, one reason per failed check; empty
+    when the virus and spam verdicts are PASS and SPF or DKIM passed. A missing verdict is a failure: the From
+    header alone proves nothing. SES prepends its headers, so only the topmost of each counts; copies further
+    down came with the message and could say anything."""
+    failed: list[str] = []
+    for header, check in (("X-SES-Virus-Verdict", "virus scan"), ("X-SES-Spam-Verdict", "spam check")):
+        verdict = str(message.get(header, "")).strip().upper()
+        if verdict != "PASS":
+            failed.append(f"SES's {check} did not pass ({header}: {verdict or 'missing'})")
+    authentication = str(message.get("Authentication-Results", ""))
+    authserv_id, _, results = authentication.lower().partition(";")
+    if authserv_id.split()[:1] != [SES_AUTHSERV_ID]:  # the id may be followed by a version
+        failed.append(f"neither SPF nor DKIM passed (no Authentication-Results from {SES_AUTHSERV_ID})")
+        return failed
+    found: dict[str, set[str]] = {"spf": set(), "dkim": set(), "dmarc": set()}
+    for method, result in _RESULT.findall(_COMMENT.sub("", results)):
+        found[method].add(result)
+    if "pass" not in found["spf"] | found["dkim"]:
+        said = ", ".join(f"{m}={'/'.join(sorted(found[m])) or 'missing'}" for m in ("spf", "dkim"))
+        failed.append(f"neither SPF nor DKIM passed ({said})")
+    if "fail" in found["dmarc"]:
+        # SPF or DKIM may pass for the forger's own domain; DMARC says neither was the From header's
+        failed.append("DMARC failed for the From domain (dmarc=fail)")
+    return failed
 
 
 def _addressed_service(message: Any) -> str | None:
