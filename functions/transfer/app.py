@@ -104,7 +104,7 @@ def cancel(importId: JobId) -> ImportOut:
 
 
 http_handler = api.entrypoint(app)
-events_handler = api.queue_batch(inbound.handle_s3_message)
+events_handler = api.queue_batch(inbound.handle_message)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

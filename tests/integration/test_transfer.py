@@ -610,6 +610,62 @@ def test_trn5_a_crash_at_any_write_step_leaves_the_old_person_or_the_new_and_a_r
     assert crashed_at == set(steps)
 
 
+@pytest.mark.parametrize("crash_step", ["stage", "clean-records"])
+def test_trn5_a_confirm_that_dies_part_way_is_finished_by_its_queued_resume(world, api, s3, monkeypatch, crash_step):
+    """TRN-5: a confirmed replace dies part-way (a crash, the API's time limit) and nobody confirms again: the
+    resume the confirm queued before writing anything arrives later and finishes it, once; a second copy of the
+    message changes nothing."""
+    from casework import directory
+    from casework.schemas.transfer import ConfirmIn
+    from local import cloud as cloud_module
+
+    queues = cloud_module.Cloud(endpoint=None, server=None)  # type: ignore[arg-type]
+    cloud_module._queues(queues)
+    sqs = boto3.client("sqs")
+    leader = world.prison.leader
+    old = open_case(api, leader, urn="URN-RESUME", surname="Old")["caseId"]
+    job = upload(api, s3, leader, synthetic("URN-RESUME", "New", 3))
+    assert job["status"] == "conflict", job
+
+    def dies(name: str) -> None:
+        if name == crash_step:
+            raise Crash(name)
+
+    monkeypatch.setattr(imports, "before_write", dies)
+    # the resume is due in minutes; here it may be received at once
+    monkeypatch.setattr(imports, "settings", settings.model_copy(update={"resume_import_after_seconds": 0}))
+    with pytest.raises(Crash):
+        imports.confirm(directory.caller_for(leader), job["importId"], ConfirmIn())
+    monkeypatch.setattr(imports, "before_write", imports._no_fault)
+    assert status_of(api, leader, job["importId"])["status"] == "importing"
+
+    queued = sqs.receive_message(QueueUrl=queues.queues["TransferEventsQueue"], MaxNumberOfMessages=10,
+                                 WaitTimeSeconds=0, AttributeNames=["All"])["Messages"]
+    assert [json.loads(m["Body"]) for m in queued] == [{"resumeImport": job["importId"], "version": 1}]
+    record = s3_message("unused", "unused")["Records"][0]
+    for n in range(2):  # delivered, then delivered again
+        event = {"Records": [{**record, "messageId": f"resume-{n}", "body": queued[0]["Body"]}]}
+        assert handler()(event, LambdaContext("transfer")) == {"batchItemFailures": []}
+        assert status_of(api, leader, job["importId"])["status"] == "imported"
+    assert person(api, leader, "URN-RESUME")["surname"] == "New"
+    assert api.get(f"/cases/{old}", leader).status == 404
+    kinds = sorted(i["kind"] for i in record_items("prison", "URN-RESUME"))
+    assert kinds == sorted(["person"] + ["case"] * 3 + ["case-ref"] * 3)
+
+
+def test_trn5_a_resume_message_for_an_import_not_importing_changes_nothing(world, api, s3):
+    leader = world.prison.leader
+    open_case(api, leader, urn="URN-RESUME2", surname="Old")
+    job = upload(api, s3, leader, synthetic("URN-RESUME2", "New", 2))
+    record = s3_message("unused", "unused")["Records"][0]
+    for body in (json.dumps({"resumeImport": job["importId"], "version": 1}),
+                 json.dumps({"resumeImport": "01" + "0" * 24, "version": 1})):
+        event = {"Records": [{**record, "body": body}]}
+        assert handler()(event, LambdaContext("transfer")) == {"batchItemFailures": []}
+    assert status_of(api, leader, job["importId"])["status"] == "conflict"
+    assert person(api, leader, "URN-RESUME2")["surname"] == "Old"
+
+
 def test_trn5_two_confirms_at_once_replace_the_person_once(world, api, s3, monkeypatch):
     """TRN-5: two confirmations of one import race (a double click, two team leaders): one replaces the person,
     the other answers with the same outcome or 409 with the import's state, never a 500, and the person is

@@ -34,6 +34,9 @@ class Settings(BaseModel):
     inbound_bucket: str = ""
     max_transfer_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     inbound_domain: str = ""
+    # The transfer function's own queue (S3 events), also where a confirmed import asks to be resumed.
+    transfer_queue_url: str = ""
+    resume_import_after_seconds: int = Field(default=120, ge=0, le=900)
     # Professional notifications (only the notifications function is given a queue); e-mail's sender.
     notifications_queue_url: str = ""
     mail_from: str = ""
@@ -64,6 +67,7 @@ def load() -> Settings:
             "inbound_bucket": _env("INBOUND_BUCKET", ""),
             "max_transfer_bytes": _env("MAX_TRANSFER_BYTES", str(10 * 1024 * 1024)),
             "inbound_domain": _env("INBOUND_DOMAIN", ""),
+            "transfer_queue_url": _env("TRANSFER_QUEUE_URL", ""),
             "notifications_queue_url": _env("NOTIFICATIONS_QUEUE_URL", ""),
             "mail_from": _env("MAIL_FROM", ""),
         }

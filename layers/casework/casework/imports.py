@@ -37,11 +37,12 @@ from casework.schemas.transfer import (
     ImportOut,
     ImportStatus,
     Progress,
+    ResumeImport,
     TransferCase,
     TransferFile,
     UploadForm,
 )
-from casework.store import audit, files, records, work
+from casework.store import audit, files, messaging, records, work
 from casework.store import directory as directory_store
 from casework.store import refs as references
 from casework.store import transfer as store
@@ -129,11 +130,32 @@ def _confirm(job: ImportItem, body: ConfirmIn, *, actor: str) -> ImportItem:
     parsed = _file_for(job)
     if parsed is None:
         return job
+    _resume_later(job.import_id)  # before anything is written: a crash from here on is carried on by the queue
     head = store.head(job.service_id, parsed.body.person.urn)
     job = _begin(job, parsed, head, actor=actor)
     if job.status != ImportStatus.IMPORTING:
         return job
     return _run(job, parsed)
+
+
+def _resume_later(import_id: str) -> None:
+    """Ask the transfer queue to carry the import on in a while, in case this request dies part-way (a crash, the
+    API's 30 s limit on a large person). Done by then, the message changes nothing; the queue unreachable, the
+    import still runs now and a repeated confirm resumes it."""
+    try:
+        messaging.send_later(settings.transfer_queue_url, ResumeImport(resume_import=import_id).model_dump_json(
+            by_alias=True), settings.resume_import_after_seconds)
+    except (BotoCoreError, ClientError) as error:
+        logger.warning("could not queue the import's resume", extra={"import_id": import_id,
+                                                                      "error": type(error).__name__})
+
+
+def resume(import_id: str) -> str:
+    """The queue's resume message: an import still `importing` is carried on; any other is left as it is."""
+    job = store.import_job(import_id) if ids.is_ulid(import_id) else None
+    if job is None or job.status != ImportStatus.IMPORTING:
+        return "ignored" if job is None else job.status
+    return _run(job).status
 
 
 def cancel(caller: Caller, import_id: str) -> ImportOut:

@@ -18,10 +18,10 @@ from urllib.parse import unquote_plus
 
 from casework import clock, transfer_file
 from casework.config import settings
-from casework.imports import JSON, derived_id, file_arrived, import_entity
+from casework.imports import JSON, derived_id, file_arrived, import_entity, resume
 from casework.observability import count, logger
 from casework.schemas.library import s3_event
-from casework.schemas.transfer import ImportStatus
+from casework.schemas.transfer import ImportStatus, ResumeImport
 from casework.store import audit, files
 from casework.store import directory as directory_store
 from casework.store import transfer as store
@@ -34,9 +34,13 @@ _COMMENT = re.compile(r"\([^()]*\)")
 _RESULT = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)")
 
 
-def handle_s3_message(message_body: str) -> None:
-    """One SQS message of S3 events: uploaded transfer files and inbound mail. Redelivery is harmless; a failure
-    to reach AWS raises, so the message is retried and ends in the dead-letter queue after a few tries."""
+def handle_message(message_body: str) -> None:
+    """One message of the transfer queue: S3 events (uploaded transfer files, inbound mail) or a confirmed import's
+    resume. Redelivery is harmless; a failure to reach AWS raises, so the message is retried and ends in the
+    dead-letter queue after a few tries (so does a message of neither shape)."""
+    if '"resumeImport"' in message_body:
+        resume(ResumeImport.model_validate_json(message_body).resume_import)
+        return
     event = s3_event(message_body)
     for record in event.records:
         if not record.event_name.startswith("ObjectCreated"):

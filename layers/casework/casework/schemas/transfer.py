@@ -185,6 +185,16 @@ class ConfirmIn(In):
     reopen_latest_case: bool | None = Field(default=None, description="Change the reopen choice made at upload.")
 
 
+class ResumeImport(BaseModel):
+    """On the transfer queue: carry a confirmed import on to the end if the request that started it did not (it
+    crashed or timed out). Version 1."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    resume_import: Annotated[str, StringConstraints(min_length=26, max_length=26)] = Field(alias="resumeImport")
+    version: Literal[1] = 1
+
+
 class UploadForm(Out):
     url: str
     fields: dict[str, str]

@@ -1,4 +1,4 @@
-"""The notifications queue (SQS) and e-mail (SES): the only code that talks to either.
+"""The queues (SQS) and e-mail (SES): the only code that talks to either.
 
 boto3 is imported on first use, so handlers that never send pay nothing at cold start.
 """
@@ -24,6 +24,11 @@ def send_batch(bodies: dict[str, str]) -> set[str]:
     entries = [{"Id": key, "MessageBody": body} for key, body in bodies.items()]
     answer = _client("sqs").send_message_batch(QueueUrl=settings.notifications_queue_url, Entries=entries)
     return {entry["Id"] for entry in answer.get("Successful", [])}
+
+
+def send_later(queue_url: str, body: str, delay_seconds: int) -> None:
+    """One message, delivered no sooner than `delay_seconds` (at most 900). An unreachable queue raises."""
+    _client("sqs").send_message(QueueUrl=queue_url, MessageBody=body, DelaySeconds=delay_seconds)
 
 
 def send_mail(to: str, subject: str, text: str) -> None:
