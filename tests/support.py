@@ -94,41 +94,10 @@ def open_case(api: Api, user: str, urn: str = "URN-0001", surname: str = "Smith"
 
 
 def race(monkeypatch: Any, *requests: Callable[[], Answer]) -> list[Answer]:
-    """Run the requests in threads that start together and reach their transaction together; the answers in
-    the order of the requests. moto's in-process transactions are not atomic across threads (DynamoDB's are),
-    so the commits themselves go one at a time, in whichever order the threads arrive."""
-    import threading
-
-    from casework.store.tx import Changes
-
-    at_start, at_commit = threading.Barrier(len(requests), timeout=10), threading.Barrier(len(requests), timeout=10)
-    one_at_a_time = threading.Lock()
-    commit = Changes.commit
-
-    def rendezvous_then_commit(changes: Changes) -> None:
-        at_commit.wait()
-        with one_at_a_time:
-            commit(changes)
-
-    monkeypatch.setattr(Changes, "commit", rendezvous_then_commit)
-    answers: dict[int, Answer] = {}
-
-    def run(n: int) -> None:
-        at_start.wait()
-        answers[n] = requests[n]()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(requests))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    monkeypatch.undo()
-    return [answers[n] for n in range(len(requests))]
-
-
-def race_to_first_write(monkeypatch: Any, *requests: Callable[[], Answer]) -> list[Answer]:
-    """As `race`, for requests that write more than once (an import's confirm): only each request's first
-    transaction waits for the others; the later ones just go one at a time."""
+    """Run the requests in threads that start together and reach their first transaction together; the answers
+    in the order of the requests. moto's in-process transactions are not atomic across threads (DynamoDB's are),
+    so the commits themselves go one at a time, in whichever order the threads arrive; a request that writes
+    more than once (an import's confirm) waits for the others only at its first."""
     import threading
 
     from casework.store.tx import Changes

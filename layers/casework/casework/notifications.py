@@ -121,8 +121,8 @@ def deliver(body: str) -> bool:
     """One message: the recipient's worktray task and, when they have an address, an e-mail, each once. Returns
     False when the task existed already or the alert was dropped; a message that is not a delivery raises (poison).
 
-    The task is created first, conditionally; then the e-mail is claimed on it with a conditional update, and only
-    the copy holding the claim sends. Two copies at once send one e-mail; a copy redelivered after its maker died
+    The task is created conditionally, claiming its e-mail as it is made; a copy that finds the task there claims
+    the e-mail with a conditional update only if nobody holds it. Only the copy holding the claim sends. Two copies at once send one e-mail; a copy redelivered after its maker died
     between the task and the e-mail (or gave the claim back) still sends it."""
     try:
         message = DeliveryMessage.model_validate_json(body)
@@ -141,8 +141,11 @@ def deliver(body: str) -> bool:
         case_id=None, due_date=message.due_date, created_at=clock.stamp(),
         link=f"/notifications/{message.notification_id}",
     )
+    mailed = bool(user.email and settings.mail_from)
+    if mailed:
+        task.emailed_at = clock.stamp()  # the copy that creates the task holds the e-mail's claim from the start
     created = work.create_once(task)
     count("MappaAlertDelivered" if created else "MappaAlertRedelivered")
-    if user.email and settings.mail_from and work.claim_mail(recipient, message.notification_id, clock.stamp()):
+    if mailed and (created or work.claim_mail(recipient, message.notification_id, clock.stamp())):
         _mail(user.email, recipient, message.notification_id)
     return created
