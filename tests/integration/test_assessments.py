@@ -314,15 +314,61 @@ def test_lsa6_case_history_keeps_every_assessment_and_a_previous_plan_of_the_oth
 
 
 def test_lsa6_one_ls_cmi_record_per_person_across_cases(world, api):
+    """LSA-6: a person's LS/CMI record is one, held with the person, made of their cases' histories. Opening and
+    assessing a second case adds to it and takes nothing away: the first case's assessment, reassessment and
+    plans (a case management plan, then a risk management plan) read exactly as before, each record is in its
+    own case's history once and in no other, each case shows its own level, and the person's record holds these
+    records and no others."""
+    from tests.integration.test_transfer import record_items
+
     c = world.community
-    first = assigned_case(api, c.leader, c.assessor, "URN-L6B")
-    second = open_case(api, c.leader, urn="URN-L6B")
-    start(api, c.leader, first["caseId"])
-    start(api, c.leader, second["caseId"])
-    assert len(history(api, c.reader, first["caseId"])["assessments"]) == 1
-    assert len(history(api, c.reader, second["caseId"])["assessments"]) == 1
-    person = api.get("/people/URN-L6B", c.reader).json()
-    assert {x["caseId"] for x in person["cases"]} == {first["caseId"], second["caseId"]}
+    urn = "URN-L6B"
+    first = assigned_case(api, c.leader, c.assessor, urn)
+    a1 = start(api, c.assessor, first["caseId"])
+    fill_full(api, c.assessor, first["caseId"], a1["assessmentId"], total=12, merited=False)  # medium
+    lock(api, c.assessor, first["caseId"], a1["assessmentId"])
+    cmp = api.post(f"/cases/{first['caseId']}/plans", c.assessor, {"assessmentId": a1["assessmentId"]})
+    assert cmp.status == 201 and cmp.json()["planType"] == "cmp", cmp.json()
+    a2 = api.post(f"/cases/{first['caseId']}/reassessments", c.assessor).json()
+    section(api, c.assessor, first["caseId"], a2["assessmentId"], "7", fullAssessmentMerited=True)
+    section(api, c.assessor, first["caseId"], a2["assessmentId"], "7.4", planType="rmp")
+    assert lock(api, c.assessor, first["caseId"], a2["assessmentId"]).status == 200
+    rmp = api.post(f"/cases/{first['caseId']}/plans", c.assessor, {"assessmentId": a2["assessmentId"]})
+    assert rmp.status == 201 and rmp.json()["planType"] == "rmp", rmp.json()
+    before = history(api, c.reader, first["caseId"])
+
+    second = open_case(api, c.leader, urn=urn)  # a later case of the same person, assessed from scratch
+    assert api.put(f"/cases/{second['caseId']}/assignment", c.leader, {"userId": c.assessor}).status == 200
+    b1 = start(api, c.assessor, second["caseId"])
+    fill_full(api, c.assessor, second["caseId"], b1["assessmentId"], total=35, merited=True, plan_type="rmp")
+    lock(api, c.assessor, second["caseId"], b1["assessmentId"])
+    plan = api.post(f"/cases/{second['caseId']}/plans", c.assessor, {"assessmentId": b1["assessmentId"]})
+    assert plan.status == 201, plan.json()
+    b2 = api.post(f"/cases/{second['caseId']}/reassessments", c.assessor).json()  # left in progress
+
+    assert history(api, c.reader, first["caseId"]) == before  # nothing lost, moved or added
+    assert [a["assessmentId"] for a in before["assessments"]] == [a1["assessmentId"], a2["assessmentId"]]
+    assert [(p["planId"], p["planType"]) for p in before["plans"]] == [
+        (cmp.json()["planId"], "cmp"), (rmp.json()["planId"], "rmp")]
+    later = history(api, c.reader, second["caseId"])
+    assert [(a["assessmentId"], a["reassessmentOf"], a["status"]) for a in later["assessments"]] == [
+        (b1["assessmentId"], None, "locked"), (b2["assessmentId"], b1["assessmentId"], "in-progress")]
+    assert [(p["planId"], p["planType"]) for p in later["plans"]] == [(plan.json()["planId"], "rmp")]
+    assert (before["riskNeedLevel"], later["riskNeedLevel"]) == ("medium", "very-high")
+
+    cases = api.get(f"/people/{urn}", c.reader).json()["cases"]
+    assert [x["caseId"] for x in cases] == [first["caseId"], second["caseId"]]
+    assert [x["riskNeedLevel"] for x in cases] == ["medium", "very-high"]
+    every: list[tuple[str, str]] = []
+    for x in cases:
+        seen = history(api, c.reader, x["caseId"])
+        assert {r["caseId"] for r in seen["assessments"] + seen["plans"]} == {x["caseId"]}
+        every += [(x["caseId"], a["assessmentId"]) for a in seen["assessments"]]
+        every += [(x["caseId"], p["planId"]) for p in seen["plans"]]
+    stored = [i for i in record_items("community", urn) if i["kind"] in ("assessment", "plan")]
+    held = [(i["caseId"], i.get("assessmentId") if i["kind"] == "assessment" else i["planId"]) for i in stored]
+    assert len(every) == len(set(every)) == 7 and sorted(held) == sorted(every)
+    assert {i["pk"] for i in stored} == {f"community#PERSON#{urn}"}  # all of it held with the person
 
 
 def test_lsa_sections_of_an_assessment_are_the_documented_ones():

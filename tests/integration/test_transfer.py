@@ -19,7 +19,7 @@ from casework.store import records
 from local import template
 from local.events import LambdaContext
 from tests.integration.test_assignment import assert_problem, close_directly
-from tests.support import Api, open_case, race_to_first_write, ses_stored
+from tests.support import Api, open_case, race, ses_stored
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 BUCKETS = ("exports_bucket", "imports_bucket", "inbound_bucket")
@@ -244,6 +244,8 @@ def test_trn4_existing_urn_waits_says_open_or_closed_and_replaces_only_on_confir
 
 
 def test_trn4_cancel_leaves_everything_as_it_was(world, api, s3, partners):
+    """TRN-4: cancelling leaves everything as it was; another service's team leader can't see, confirm or cancel
+    the import (404, as for any record of another service) and their attempts change nothing."""
     leader = world.community.leader
     _, closed = closed_person(api, leader, "URN-T4C")
     _, raw = export_file(api, s3, world, partners, closed["caseId"])
@@ -251,6 +253,12 @@ def test_trn4_cancel_leaves_everything_as_it_was(world, api, s3, partners):
     job = upload(api, s3, world.prison.leader, raw)
     assert job["existing"] == {"openCases": 0, "closedCases": 1, "hasOpenCase": False}
     before = record_items("prison", "URN-T4C")
+    at_home = record_items("community", "URN-T4C")
+    assert_problem(api.get(f"/imports/{job['importId']}", leader), 404)
+    assert_problem(api.post(f"/imports/{job['importId']}/confirm", leader, {}), 404)
+    assert_problem(api.delete(f"/imports/{job['importId']}", leader), 404)
+    assert job["status"] == "conflict" and status_of(api, world.prison.leader, job["importId"]) == job
+    assert record_items("prison", "URN-T4C") == before and record_items("community", "URN-T4C") == at_home
     cancelled = api.delete(f"/imports/{job['importId']}", world.prison.leader)
     assert cancelled.status == 200 and cancelled.json()["status"] == "cancelled"
     assert api.delete(f"/imports/{job['importId']}", world.prison.leader).status == 200
@@ -677,7 +685,7 @@ def test_trn5_two_confirms_at_once_replace_the_person_once(world, api, s3, monke
     path = f"/imports/{job['importId']}/confirm"
     api.get(f"/imports/{job['importId']}", leader)  # load the function before the threads race into it
 
-    answers = race_to_first_write(monkeypatch, lambda: api.post(path, leader, {}), lambda: api.post(path, leader, {}))
+    answers = race(monkeypatch, lambda: api.post(path, leader, {}), lambda: api.post(path, leader, {}))
 
     assert sorted(a.status for a in answers) in ([200, 200], [200, 409]), [(a.status, a.json()) for a in answers]
     done = [a.json() for a in answers if a.status == 200]
@@ -702,7 +710,7 @@ def test_trn4_a_confirm_and_a_cancel_at_once_one_stands_and_the_other_is_refused
     before = record_items("prison", "URN-RACE-C")
     api.get(f"/imports/{job['importId']}", leader)  # load the function before the threads race into it
 
-    confirmed, cancelled = race_to_first_write(
+    confirmed, cancelled = race(
         monkeypatch, lambda: api.post(f"/imports/{job['importId']}/confirm", leader, {}),
         lambda: api.delete(f"/imports/{job['importId']}", leader))
 
@@ -863,19 +871,27 @@ def test_trn6_anything_else_is_quarantined_with_the_reason_for_administrators(wo
 
 def test_trn7_a_prison_closed_record_moves_to_the_community_without_prison_approval(world, api, s3, partners):
     """TRN-7: the prison team's closed record goes to the community team as it is: no approval request is
-    raised in the prison, and the community service imports it (straight away for a new URN)."""
-    prison = world.prison.leader
+    raised in either service, the prison's case stays closed, and the community service imports it (straight
+    away for a new URN)."""
+    prison, community = world.prison.leader, world.community.leader
+    waiting = {user: every_item(api, user, "/approvals") for user in (prison, community)}
     case = open_case(api, prison, urn="URN-T7", surname="Walker")
     close_directly(case["caseId"])
     answer = api.post("/exports", prison, {"caseId": case["caseId"], "destinationId": partners["prison"]})
     assert answer.status == 201, answer.json()
     raw = s3.get_object(Bucket=settings.exports_bucket,
                         Key=f"exports/prison/{answer.json()['exportId']}.json")["Body"].read()
-    assert api.get(f"/cases/{case['caseId']}", prison).json()["status"] == "closed"  # the prison keeps its record
-    job = upload(api, s3, world.community.leader, raw, service="community", reopen=True)
+    job = upload(api, s3, community, raw, service="community", reopen=True)
     assert job["status"] == "imported"
-    community = person(api, world.community.leader, "URN-T7")
-    assert [c["status"] for c in community["cases"]] == ["open"]
+    imported = person(api, community, "URN-T7")
+    assert [c["status"] for c in imported["cases"]] == ["open"]
+    assert api.get(f"/cases/{case['caseId']}", prison).json()["status"] == "closed"  # the prison keeps its record
+    assert person(api, prison, "URN-T7")["cases"][0]["status"] == "closed"
+    # no request waits for a manager in either service, for this person or any other
+    assert {user: every_item(api, user, "/approvals") for user in (prison, community)} == waiting
+    for user, case_id in ((prison, case["caseId"]), (community, imported["cases"][0]["caseId"])):
+        trail = [e["action"] for e in api.get(f"/cases/{case_id}/audit", user).json()["items"]]
+        assert not [a for a in trail if a.startswith("approval.")], (user, trail)
 
 
 # ---------------------------------------------------------------- round trip and fuzz
@@ -919,6 +935,158 @@ def test_trn1_round_trip_reproduces_the_person_and_every_record(world, api, s3, 
         assert [{f: c[f] for f in fields} for c in here["cases"]] == [{f: c[f] for f in fields} for c in there["cases"]]
         assert {k: here[k] for k in ("forename", "surname", "dateOfBirth", "chsNumber", "multipleCases")} == {
             k: there[k] for k in ("forename", "surname", "dateOfBirth", "chsNumber", "multipleCases")}
+
+    round_trip()
+
+
+LEVELS = ["very-low", "low", "medium", "high", "very-high"]
+ULID = r"[0-7][0-9A-HJKMNP-TV-Z]{25}"
+
+
+def band(total: int) -> str:
+    """LSA-3's bands of the section 1 total, written out here rather than taken from the code under test."""
+    return LEVELS[sum(total >= floor for floor in (5, 11, 20, 30))]
+
+
+def translated(value: Any, new_ids: dict[str, str], numbers: dict[int, int], name: str = "") -> Any:
+    """`value` of the exporting service as the importing one should hold it: each id the new one, each case number
+    (in a record key or a `caseNumber`) the new one."""
+    if isinstance(value, dict):
+        return {k: translated(v, new_ids, numbers, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [translated(v, new_ids, numbers, name) for v in value]
+    if isinstance(value, str) and name == "key":
+        parts = value.split("#")
+        return "#".join(f"{numbers[int(p)]:010d}" if n and parts[n - 1] == "CASE" else new_ids.get(p, p)
+                        for n, p in enumerate(parts))
+    if isinstance(value, str):
+        return new_ids.get(value, value)
+    if name == "caseNumber" and isinstance(value, int):
+        return numbers[value]
+    return value
+
+
+def test_trn1_round_trip_carries_assessments_plans_approvals_and_mappa_unchanged(world, api, s3, partners):
+    """Hypothesis (TRN-1, LSA-3): whatever the scores, the override and its decision, the plan type and the MAPPA
+    details, a person with a closed case holding a locked full LS/CMI 1-8, its plan, a decided override, a decided
+    closure, and a MAPPA discussion with its notification (and perhaps an earlier case, scored and closed) arrives
+    in the other service with every record and nothing else, the same apart from ids, case numbers and service:
+    the receiving service's own export of the person holds exactly the sender's records, translated, and its
+    history reads the same. The level each case shows is the band of its section 1 total, or the approved
+    override."""
+    import re
+
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hsettings
+    from hypothesis import strategies as st
+
+    from tests.integration import lscmi_flow as flow
+
+    c = world.community
+    prison = world.prison.leader
+    texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1,
+                    max_size=40).map(str.strip).filter(bool)
+    overrides = st.one_of(st.none(), st.tuples(st.sampled_from(LEVELS), st.sampled_from(["approve", "not-approve"])))
+    counter = {"n": 0}
+
+    def history_of(user: str, case_id: str) -> dict[str, Any]:
+        answer = api.get(f"/cases/{case_id}/history", user)
+        assert answer.status == 200, answer.json()
+        return answer.json()
+
+    def without_versions(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: without_versions(v) for k, v in value.items() if k != "version"}
+        return [without_versions(v) for v in value] if isinstance(value, list) else value
+
+    @hsettings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(total=st.integers(0, 43), override=overrides, merited=st.booleans(),
+           plan_type=st.sampled_from(["cmp", "rmp"]), details=texts, level=st.integers(1, 3),
+           category=st.integers(1, 3), earlier=st.one_of(st.none(), st.integers(0, 43)))
+    def round_trip(total: int, override: tuple[str, str] | None, merited: bool, plan_type: str, details: str,
+                   level: int, category: int, earlier: int | None) -> None:
+        counter["n"] += 1
+        urn = f"URN-RR{counter['n']:04d}"
+        expected: list[str] = []
+        if earlier is not None:  # an older case, scored and closed
+            old = flow.assigned_case(api, c.leader, c.assessor, urn)
+            scored = flow.start(api, c.assessor, old["caseId"])
+            assert flow.section(api, c.assessor, old["caseId"], scored["assessmentId"], "1",
+                                scores=flow.scores_for(earlier)).status == 200
+            close_directly(old["caseId"])
+            expected.append(band(earlier))
+        case = flow.assigned_case(api, c.leader, c.assessor, urn)
+        case_id = case["caseId"]
+        full = flow.start(api, c.assessor, case_id)
+        aid = full["assessmentId"]
+        flow.fill_full(api, c.assessor, case_id, aid, total=total, merited=merited, plan_type=plan_type)
+        shown = band(total)
+        if override is not None:
+            wanted, decision = override
+            wanted = wanted if wanted != shown else LEVELS[(LEVELS.index(shown) + 1) % len(LEVELS)]
+            request = flow.override(api, c.assessor, case_id, aid, wanted)
+            assert request.status == 201, request.json()
+            assert flow.decide(api, c.leader, request.json()["approvalId"], decision).status == 200
+            if decision == "approve":
+                shown = wanted
+            else:  # APR-2: a refused override is withdrawn before the lock
+                assert api.delete(f"/cases/{case_id}/assessments/{aid}/override", c.assessor).status == 200
+        expected.append(shown)
+        assert flow.lock(api, c.assessor, case_id, aid).status == 200
+        plan = api.post(f"/cases/{case_id}/plans", c.assessor, {"assessmentId": aid})
+        assert plan.status == 201, plan.json()
+        nine = {"actions": [{"need": "employment", "action": details, "timescale": "3 months"}], "text": details,
+                **({"contingency": "if contact with victim: recall"} if plan.json()["planType"] == "rmp" else {})}
+        saved = api.put(f"/cases/{case_id}/plans/{plan.json()['planId']}/sections/9", c.assessor, nine)
+        assert saved.status == 200, saved.json()
+        closure = api.post(f"/cases/{case_id}/closure-requests", c.assessor,
+                           {"kind": "with-plan", "rationale": "order completed"})
+        assert closure.status == 201, closure.json()
+        assert flow.decide(api, c.leader, closure.json()["approvalId"], destructionDate="2034-03-31").status == 200
+        recorded = api.post(f"/people/{urn}/mappa", c.leader, {
+            "dateOfDiscussion": "2026-01-05", "reviewDate": "2099-06-01", "level": level, "category": category,
+            "details": details})
+        assert recorded.status == 201, recorded.json()
+        note = api.post(f"/mappa/{recorded.json()['discussionId']}/notifications", c.leader,
+                        {"recipients": [c.assessor], "dateNotified": "2026-01-06", "sendAlert": False})
+        assert note.status == 201, note.json()
+        here = person(api, c.leader, urn)
+        assert [x["riskNeedLevel"] for x in here["cases"]] == expected
+
+        _, raw = export_file(api, s3, world, partners, case_id)
+        job = upload(api, s3, prison, raw)
+        assert job["status"] == "imported", job
+        there = person(api, prison, urn)
+        assert [x["riskNeedLevel"] for x in there["cases"]] == expected  # computed again, from the records
+        answer = api.post("/exports", prison, {"caseId": there["cases"][-1]["caseId"],
+                                               "destinationId": partners["prison"]})
+        assert answer.status == 201, answer.json()
+        again = s3.get_object(Bucket=settings.exports_bucket,
+                              Key=f"exports/prison/{answer.json()['exportId']}.json")["Body"].read()
+
+        sent, held = json.loads(raw)["body"], json.loads(again)["body"]
+        old_ids = {x["caseId"] for x in sent["cases"]} | {
+            p for r in sent["records"] for p in r["key"].split("#") if re.fullmatch(ULID, p)}
+        new_ids = {old: imports.derived_id(job["importId"], old) for old in old_ids}
+        numbers = dict(zip(sorted(x["caseNumber"] for x in sent["cases"]),
+                           sorted(x["caseNumber"] for x in held["cases"]), strict=True))
+        assert held["person"] == sent["person"]
+        kinds = ["approval"] * (2 if override else 1) + ["assessment"] * (2 if earlier is not None else 1) + [
+            "mappa", "mappa-notification", "plan"]
+        assert sorted(r["kind"] for r in sent["records"]) == sorted(kinds)
+        by_key = sorted(translated(sent["records"], new_ids, numbers), key=lambda r: r["key"])
+        assert sorted(held["records"], key=lambda r: r["key"]) == by_key
+        unassigned = {"assignedTo", "assignmentTaskId"}  # imported cases are unassigned (transfer format)
+        assert [{**x, "more": {k: v for k, v in x["more"].items() if k not in unassigned}} for x in held["cases"]] == [
+            {**x, "more": {k: v for k, v in x["more"].items() if k not in unassigned}}
+            for x in translated(sent["cases"], new_ids, numbers)]
+        # and the handlers read the same: each case's history, with its level
+        for mine, theirs in zip(here["cases"], there["cases"], strict=True):
+            home = history_of(c.leader, mine["caseId"])
+            away = history_of(prison, theirs["caseId"])
+            assert without_versions(away) == without_versions(translated(home, new_ids, numbers))
+            assert away["riskNeedLevel"] == theirs["riskNeedLevel"]
+            assert [a["level"] for a in away["assessments"]][-1] == theirs["riskNeedLevel"]
 
     round_trip()
 
