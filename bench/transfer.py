@@ -6,6 +6,11 @@
 - **raw**: the very items the imports wrote (people, cases, case references) written again, into a second
   table of the same shape and indexes, with plain `BatchWriteItem` requests of 25: the floor for writing that data.
 - **ratio** = import / raw. The aim is at most 2.
+- **replace**: the same people again from other files (other surnames): each import waits in conflict and is
+  confirmed (`imports.confirm`), replacing the person whole: stage, switch, clean the old generation, index the
+  new. Timed over the confirms.
+- **requests**: the DynamoDB requests and items written by operation for the import and the replace (round 1),
+  beside the raw write's, so a ratio can be read as work rather than as moto's speed.
 - **export**: `transfer.export` of each person's latest (closed) case: reading the person, writing the file to
   S3 and the export job; the file sizes are summed.
 
@@ -53,13 +58,13 @@ def _environment() -> None:
         sys.path.insert(0, str(template.LAYER))
 
 
-def _files() -> list[bytes]:
+def _files(surname: str = "Person") -> list[bytes]:
     from casework import ids, transfer_file
 
     files = []
     for p in range(PEOPLE):
         body = {
-            "person": {"urn": f"BULK-{p:04d}", "forename": "Bulk", "surname": f"Person{p}",
+            "person": {"urn": f"BULK-{p:04d}", "forename": "Bulk", "surname": f"{surname}{p}",
                        "dateOfBirth": "1980-01-01", "chsNumber": f"CHS{p}"},
             "cases": [{"caseId": ids.ulid(), "caseNumber": n + 1, "caseType": "ls-cmi", "status": "closed",
                        "openedAt": "2020-01-01T00:00:00Z", "closedAt": "2021-01-01T00:00:00Z",
@@ -74,12 +79,41 @@ def _files() -> list[bytes]:
     return files
 
 
-def _round(n: int, files: list[bytes]) -> dict[str, Any]:
+def _started(leader: Any, files: list[bytes]) -> list[str]:
+    """An import job per file, its file put where the upload form says; the keys."""
     import boto3
 
+    from casework import imports
+    from casework.config import settings
+    from casework.schemas.transfer import ImportIn
+
+    s3 = boto3.client("s3")
+    keys = []
+    for raw in files:
+        job = imports.start_import(leader, ImportIn(size=len(raw)))
+        key = job.upload.fields["key"]  # type: ignore[union-attr]
+        s3.put_object(Bucket=settings.imports_bucket, Key=key, Body=raw, ContentType="application/json")
+        keys.append(key)
+    return keys
+
+
+def _requests(calls: list[Any]) -> dict[str, dict[str, int]]:
+    """DynamoDB requests and items written, by operation."""
+    out: dict[str, dict[str, int]] = {}
+    for call in calls:
+        row = out.setdefault(call.operation, {"requests": 0, "written": 0})
+        row["requests"] += 1
+        row["written"] += call.written
+    return dict(sorted(out.items()))
+
+
+def _round(n: int, files: list[bytes], again: list[bytes]) -> dict[str, Any]:
+    import boto3
+
+    from bench.dynamo import Meter
     from casework import admin, directory, imports, transfer
     from casework.config import settings
-    from casework.schemas.transfer import DestinationIn, ExportIn, ImportIn
+    from casework.schemas.transfer import ConfirmIn, DestinationIn, ExportIn
     from local import template
 
     ddb = boto3.client("dynamodb")
@@ -99,16 +133,14 @@ def _round(n: int, files: list[bytes]) -> dict[str, Any]:
                    email="admin@bulk.example.org", group_id="business-administrator", supervisor_id=None,
                    actor_id="bench")
     leader, admin_caller = directory.caller_for("bulk-leader"), directory.caller_for("bulk-admin")
-    keys = []
-    for raw in files:
-        job = imports.start_import(leader, ImportIn(size=len(raw)))
-        key = job.upload.fields["key"]  # type: ignore[union-attr]
-        s3.put_object(Bucket=settings.imports_bucket, Key=key, Body=raw, ContentType="application/json")
-        keys.append(key)
-    started = time.perf_counter()
-    for key in keys:
-        assert imports.file_arrived(key) == "imported"
-    import_seconds = time.perf_counter() - started
+    meter = Meter()
+    keys = _started(leader, files)
+    with meter.installed(), meter.measuring() as calls:
+        started = time.perf_counter()
+        for key in keys:
+            assert imports.file_arrived(key) == "imported"
+        import_seconds = time.perf_counter() - started
+    import_requests = _requests(calls)
 
     # the same items, written raw into a twin table
     items = []
@@ -132,6 +164,19 @@ def _round(n: int, files: list[bytes]) -> dict[str, Any]:
             batch = ddb.batch_write_item(RequestItems=batch).get("UnprocessedItems") or {}
     raw_seconds = time.perf_counter() - started
 
+    # the same people again (other surnames, so other digests): each waits in conflict, then is confirmed, and
+    # replaces the person whole (stage, switch, clean the old generation, index the new)
+    waiting = []
+    for key in _started(leader, again):
+        assert imports.file_arrived(key) == "conflict"
+        waiting.append(key.rsplit("/", 1)[1])
+    with meter.installed(), meter.measuring() as calls:
+        started = time.perf_counter()
+        for import_id in waiting:
+            assert imports.confirm(leader, import_id, ConfirmIn()).status == "imported"
+        replace_seconds = time.perf_counter() - started
+    replace_requests = _requests(calls)
+
     destination = transfer.add_destination(admin_caller, DestinationIn(name="Back", email="back@x.example.org"))
     latest = []
     from casework.store import records
@@ -143,22 +188,28 @@ def _round(n: int, files: list[bytes]) -> dict[str, Any]:
     sizes = [transfer.export(leader, ExportIn(case_id=c, destination_id=destination.destination_id)).size
              for c in latest]
     export_seconds = time.perf_counter() - started
-    return {"import_s": import_seconds, "raw_s": raw_seconds, "export_s": export_seconds, "items": len(items),
-            "file_bytes": sum(sizes), "records": PEOPLE * (1 + CASES_PER_PERSON)}
+    return {"import_s": import_seconds, "raw_s": raw_seconds, "replace_s": replace_seconds,
+            "export_s": export_seconds, "items": len(items), "file_bytes": sum(sizes),
+            "records": PEOPLE * (1 + CASES_PER_PERSON), "raw_requests": -(-len(items) // 25),
+            "import_requests": import_requests, "replace_requests": replace_requests}
 
 
 ENV_REGION = "eu-west-2"
 
 
+def _written(requests: dict[str, dict[str, int]]) -> int:
+    return sum(row["written"] for row in requests.values())
+
+
 def _run(runs: int, log: Any) -> dict[str, Any]:
     _environment()
-    files = _files()
+    files, again = _files(), _files("Replaced")
     rounds = []
     for n in range(runs):
-        rounds.append(_round(n, files))
+        rounds.append(_round(n, files, again))
         log(f"round {n + 1}: import {rounds[-1]['import_s']:.2f} s, raw {rounds[-1]['raw_s']:.2f} s, "
-            f"export {rounds[-1]['export_s']:.2f} s")
-    med = {k: statistics.median(r[k] for r in rounds) for k in ("import_s", "raw_s", "export_s")}
+            f"replace {rounds[-1]['replace_s']:.2f} s, export {rounds[-1]['export_s']:.2f} s")
+    med = {k: statistics.median(r[k] for r in rounds) for k in ("import_s", "raw_s", "replace_s", "export_s")}
     ratio = med["import_s"] / med["raw_s"]
     first = rounds[0]
     log("")
@@ -167,10 +218,19 @@ def _run(runs: int, log: Any) -> dict[str, Any]:
          f"{1000 * med['import_s'] / first['records']:.2f} ms", ""],
         ["raw BatchWriteItem of the same items", first["records"], first["items"], f"{med['raw_s']:.2f}",
          f"{1000 * med['raw_s'] / first['records']:.2f} ms", ""],
+        ["replace of the same people (confirm)", first["records"], _written(first["replace_requests"]),
+         f"{med['replace_s']:.2f}", f"{1000 * med['replace_s'] / first['records']:.2f} ms", ""],
         ["export of the same people", first["records"], "", f"{med['export_s']:.2f}",
          f"{1000 * med['export_s'] / first['records']:.2f} ms", first["file_bytes"]],
     ], right={1, 2, 3, 4, 5}))
-    log(f"\nimport / raw = {ratio:.2f} (aim ≤ 2)")
+    log(f"\nimport / raw = {ratio:.2f} (aim ≤ 2)\n")
+    log(table(["DynamoDB requests", "import: requests", "import: items written", "replace: requests",
+               "replace: items written"], [
+        [op, first["import_requests"].get(op, {}).get("requests", 0), first["import_requests"].get(op, {}).get(
+            "written", 0), first["replace_requests"].get(op, {}).get("requests", 0),
+         first["replace_requests"].get(op, {}).get("written", 0)]
+        for op in sorted({*first["import_requests"], *first["replace_requests"]})
+    ] + [["(raw: BatchWriteItem)", first["raw_requests"], first["items"], "", ""]], right={1, 2, 3, 4}))
     return {
         "benchmark": "transfer",
         "what": "import of a person set totalling 1,000 records vs raw BatchWriteItem of the same items; export",
@@ -178,9 +238,14 @@ def _run(runs: int, log: Any) -> dict[str, Any]:
                    "people": PEOPLE, "cases_per_person": CASES_PER_PERSON, "runs": runs,
                    "import": "imports.file_arrived per file (validate, stage, switch, index), summed",
                    "raw": "BatchWriteItem of the items the imports wrote, 25 a request, into a twin table",
+                   "replace": "the same people again from other files: conflict, then imports.confirm each "
+                              "(stage, switch, clean the old generation, index the new), summed",
+                   "requests": "DynamoDB requests and items written by operation (bench.dynamo.Meter), round 1",
                    "export": "transfer.export of each person's latest case (file to S3, job, audit)"},
         "records": first["records"], "items_written": first["items"], "export_file_bytes": first["file_bytes"],
         "median_seconds": {k: round(v, 3) for k, v in med.items()},
         "ratio_import_to_raw": round(ratio, 2),
+        "requests": {"import": first["import_requests"], "replace": first["replace_requests"],
+                     "raw": {"BatchWriteItem": {"requests": first["raw_requests"], "written": first["items"]}}},
         "rounds": rounds,
     }

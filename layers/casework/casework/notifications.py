@@ -122,8 +122,8 @@ def deliver(body: str) -> bool:
     False when the task existed already or the alert was dropped; a message that is not a delivery raises (poison).
 
     The task is created conditionally, claiming its e-mail as it is made; a copy that finds the task there claims
-    the e-mail with a conditional update only if nobody holds it. Only the copy holding the claim sends. Two copies at once send one e-mail; a copy redelivered after its maker died
-    between the task and the e-mail (or gave the claim back) still sends it."""
+    the e-mail with a conditional update only if nobody holds it. Only the copy holding the claim sends: two
+    copies at once send one e-mail, and a copy redelivered after SES failed (the claim given back) sends it."""
     try:
         message = DeliveryMessage.model_validate_json(body)
     except ValidationError:
