@@ -406,6 +406,29 @@ def seed_transfer(world: World) -> None:
     assert imports.file_arrived(key) == "imported"
     world.imported_id = jobs[0]["importId"]
     world.cancellable = [j["importId"] for j in jobs[1:]]
+    _more_than_a_page_of_jobs(world)
+
+
+def _more_than_a_page_of_jobs(world: World) -> None:
+    """Older exports and imports, bulk-loaded: more than a page of each, so a listing reads a full page whatever
+    the probes made before it (the smallest size makes one call more of each: the "first" pass)."""
+    from casework import ids
+    from casework.store import transfer as store
+    from casework.store.models import JobItem
+
+    export = store.export(world.export_id)
+    assert export is not None
+    with JobItem.batch_write() as batch:
+        for n in range(60):
+            at = f"2025-01-01T00:00:{n:02d}.000Z"
+            batch.save(store.new_export(
+                ids.ulid(), export.service_id, at, case_id=export.case_id, case_number=int(export.case_number),
+                urn=export.urn, forename=export.forename, surname=export.surname, destination=export.destination,
+                deliver="download", object_key=export.object_key, records=int(export.records), size=int(export.size),
+                digest=export.digest, emailed_to=None, holds_mappa=False, exported_by=export.exported_by))
+            for status in ("imported", "awaiting-upload"):
+                batch.save(store.new_import(ids.ulid(), export.service_id, status, at, source="upload", size=2048,
+                                            object_key="imports/none", created_by=export.exported_by))
 
 
 # ---------------------------------------------------------------- the calls
@@ -441,6 +464,8 @@ def probes() -> list[Probe]:
         Probe("GET /me", "GET /me", lambda w, n: Request("GET", "/me")),
         Probe("GET /access-rights", "GET /access-rights", lambda w, n: Request("GET", "/access-rights")),
         Probe("GET /people/{urn}", "GET /people/{urn}", lambda w, n: Request("GET", f"/people/{w.probe_urn}")),
+        Probe("GET /people/{urn}/audit", "GET /people/{urn}/audit",
+              lambda w, n: Request("GET", f"/people/{w.probe_urn}/audit", page)),
         Probe("GET /cases/{caseId}", "GET /cases/{caseId}", lambda w, n: Request("GET", f"/cases/{w.probe_case}")),
         Probe("GET /cases/{caseId}/audit", "GET /cases/{caseId}/audit",
               lambda w, n: Request("GET", f"/cases/{w.probe_case}/audit", page)),
@@ -525,8 +550,8 @@ def transfer_probes() -> list[Probe]:
               expect=201, writes=True, user=ADMIN),
         Probe("DELETE /import-senders/{email}", "DELETE /import-senders/{email} (none such)",
               lambda w, n: Request("DELETE", "/import-senders/nobody@x.example.org"), expect=404, user=ADMIN),
-        Probe("POST /exports", "POST /exports",
-              lambda w, n: Request("POST", "/exports", body={"caseId": w.closed_cases.pop(),
+        Probe("POST /exports", "POST /exports",  # the same case for the same call at every size
+              lambda w, n: Request("POST", "/exports", body={"caseId": w.closed_cases[n],
                                                              "destinationId": w.destination_id}),
               expect=201, writes=True),
         Probe("GET /exports", "GET /exports", lambda w, n: Request("GET", "/exports", page)),
@@ -670,7 +695,6 @@ def measure(world: World, meter: Meter, *, first: bool) -> dict[str, Any]:
 
     cold = settings.model_copy(update={"caller_cache_seconds": 0})
     warm = settings.model_copy(update={"caller_cache_seconds": 30})
-    counter = Counter[str]()
     out: dict[str, Any] = {}
     for probe in probes():
         results: dict[str, Any] = {}
@@ -679,8 +703,9 @@ def measure(world: World, meter: Meter, *, first: bool) -> dict[str, Any]:
             directory.forget()
             if mode == "warm":
                 directory.caller_for(probe.user)  # looked up by an earlier request in this container
-            counter[probe.label] += 1
-            request = probe.make(world, counter[probe.label])
+            # the call's number: the same for the cold and the warm call at every size (the "first" pass is 0),
+            # so a probe that takes a record by number takes the same one at every size
+            request = probe.make(world, {"first": 0, "cold": 1, "warm": 2}[mode])
             with meter.measuring() as calls:
                 status, body = _call(request, probe.user)
             results[mode] = {"status": status, **_summary(calls), "other_requests": dict(meter.others)}

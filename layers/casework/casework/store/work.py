@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from casework.store.models import TaskItem
@@ -48,7 +48,14 @@ def all_tasks(user_id: str, limit: int, token: str | None) -> Page[TaskItem]:
     return query_page(TaskItem, _user_pk(user_id), "pk", limit, token, forward=False)
 
 
-# ---------------------------------------------------------------- one task: create once, e-mail once, complete
+# ---------------------------------------------------------------- one task: read, create once, e-mail once, complete
+
+
+def task(user_id: str, task_id: str) -> TaskItem | None:
+    try:
+        return TaskItem.get(_user_pk(user_id), f"TASK#{task_id}", consistent_read=True)
+    except DoesNotExist:
+        return None
 
 
 def create_once(new: TaskItem) -> bool:
