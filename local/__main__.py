@@ -56,8 +56,10 @@ def main() -> None:
     (STATE / "tokens.env").write_text(
         f"export CASEWORK={gateway.url}\n" + "".join(f"export {k}={v}\n" for k, v in tokens.items())
     )
-    if args.ready_file:
-        Path(args.ready_file).write_text(json.dumps(ready))
+    if args.ready_file:  # whole or not at all: a reader waiting for the file never sees it half written
+        partial = Path(args.ready_file).with_suffix(".partial")
+        partial.write_text(json.dumps(ready))
+        partial.replace(args.ready_file)
     _announce(ready, quiet=args.quiet)
 
     stop = threading.Event()
