@@ -7,6 +7,7 @@ import decimal
 import json
 import math
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 from pynamodb.attributes import (
@@ -165,12 +166,14 @@ def kind_of(item: RecordItem) -> str:
     return _discriminator(type(item)) or ""
 
 
-def index_attributes(cls: type[Model]) -> set[str]:
-    """The attribute names that are keys of one of the model's indexes (derived, never transferred)."""
+@cache
+def index_attributes(cls: type[Model]) -> frozenset[str]:
+    """The attribute names that are keys of one of the model's indexes (derived, never transferred). Fixed per
+    model, so worked out once: an import asks for every attribute of every record."""
     names: set[str] = set()
     for index in cls._indexes.values():  # type: ignore[attr-defined]
         names.update(attr.attr_name for attr in type(index).Meta.attributes.values())
-    return names
+    return frozenset(names)
 
 
 def plain(item: Model, *, leave_out: Iterable[str] = ()) -> dict[str, Any]:
@@ -202,9 +205,9 @@ def _plain_value(attr: Attribute[Any], value: Any) -> Any:
 def from_plain(cls: type[Model], pk: str, sk: str, service_id: str, data: dict[str, Any]) -> Model:
     """An item of `cls` from plain data; attributes it does not know, and those `plain` never writes (keys, index
     keys, version), are refused (ValueError naming them)."""
-    attributes = cls.get_attributes()
-    carried = {attr.attr_name: name for name, attr in attributes.items()
-               if attr.attr_name not in _OWN_KEYS | index_attributes(cls) and not isinstance(attr, VersionAttribute)}
+    derived = _OWN_KEYS | index_attributes(cls)
+    carried = {attr.attr_name: name for name, attr in cls.get_attributes().items()
+               if attr.attr_name not in derived and not isinstance(attr, VersionAttribute)}
     unknown = sorted(k for k in data if k not in carried)
     if unknown:
         raise ValueError(f"unknown attribute(s) {', '.join(unknown)}")
