@@ -65,15 +65,16 @@ def measure(recipients: int, log: Any = print) -> dict[str, Any]:
     env_quiet = io.StringIO()
 
     from bench.dynamo import Meter
-    from casework import admin
+    from casework import admin, notifications
     from casework.store import work
-    from local.drivers import Drivers, Invoker
+    from local.drivers import Drivers
     from local.gateway import Gateway
+    from local.lambdas import InProcess
     from local.seed import PASSWORD, seed
 
     with contextlib.redirect_stdout(env_quiet):
         seed(cloud)
-    invoke = Invoker()
+    invoke = InProcess()
     drivers = Drivers(cloud, invoke)
     gateway = Gateway(cloud, drivers, invoke, host="127.0.0.1", port=0)
     gateway.start()
@@ -104,7 +105,7 @@ def measure(recipients: int, log: Any = print) -> dict[str, Any]:
             finished = time.perf_counter()
             drivers.stop()
         notification_id = body["notificationId"]
-        delivered = sum(1 for u in ids if work.task(u, notification_id) is not None)
+        delivered = sum(1 for u in ids if work.task(u, notifications.task_id_for(notification_id, u)) is not None)
         consumer_calls = calls[api_calls:]
         written = sum(c.written for c in calls)
         result = {

@@ -31,16 +31,21 @@ def main() -> None:
     cloud = cloud_module.start()
     env.configure(cloud.endpoint)  # before anything imports `casework`
 
-    from local.drivers import Drivers, Invoker
+    from local import template
+    from local.drivers import Drivers
     from local.gateway import Gateway
+    from local.lambdas import Instances
     from local.seed import PASSWORD, seed
 
     users = [] if args.no_seed else seed(cloud)
-    invoke = Invoker()
+    invoke = Instances()
     drivers = Drivers(cloud, invoke)
     gateway = Gateway(cloud, drivers, invoke, host=args.host, port=args.port)
     gateway.start()
     drivers.start()
+    # One warm instance of each function, one after another in the background (provisioned concurrency, in
+    # effect): the first calls of a walkthrough don't each wait for a cold start.
+    threading.Thread(target=lambda: [invoke.warm(f) for f in template.functions().values()], daemon=True).start()
 
     tokens = {u.variable: gateway.token(u.email, PASSWORD)[1]["idToken"] for u in users}
     ready = {
@@ -76,6 +81,7 @@ def main() -> None:
     def shut_down() -> None:
         drivers.stop()
         gateway.stop()
+        invoke.close()
         cloud.stop()
 
     # Never outlive a stop request: whatever a handler or moto is doing, the process ends within seconds.

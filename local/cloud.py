@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from local import template
+from local import faithful, template
 
 LOCAL_CLIENT_FLOWS = ["ALLOW_USER_PASSWORD_AUTH"]  # so curl can sign in locally; the template's flows are kept
 
@@ -45,6 +45,7 @@ class Cloud:
 
 def start(region: str = "eu-west-2") -> Cloud:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request lines
+    faithful.apply()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

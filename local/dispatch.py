@@ -1,14 +1,24 @@
-"""One request in, one Lambda response out: the route from the template, the event as API Gateway builds it."""
+"""One request in, one Lambda response out: the route from the template, the event as API Gateway builds it, and
+the answers API Gateway gives itself before or instead of a function's (its own `{"message": ...}` shape)."""
 
 from __future__ import annotations
 
 import base64
 import json
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from local import template
 from local.events import LambdaContext, http_event
+from local.lambdas import FunctionError
+
+# API Gateway's integration timeout for an HTTP API: past it the client gets 503 while the function runs on.
+INTEGRATION_TIMEOUT_S = 30.0
+
+Run = Callable[[template.Function, dict[str, Any]], Any]
 
 
 @dataclass
@@ -21,24 +31,58 @@ class Answer:
         return json.loads(self.body) if self.body else None
 
 
-def _problem(status: int, title: str, detail: str) -> Answer:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-    return Answer(status, {"content-type": "application/problem+json"}, json.dumps(body).encode())
+def gateway_error(status: int, message: str) -> Answer:
+    """An answer API Gateway makes itself: no route, no valid token, too large, the function failed or was late."""
+    return Answer(status, {"content-type": "application/json"}, json.dumps({"message": message}).encode())
+
+
+def _in_process(function: template.Function, event: dict[str, Any]) -> Any:
+    return template.handler_of(function)(event, LambdaContext(function.name))
 
 
 def invoke(method: str, path: str, *, query: str = "", headers: dict[str, str] | None = None,
-           body: bytes | str | None = None, claims: dict[str, Any] | None) -> Answer:
-    """`claims=None` means the JWT authorizer refused the request (API Gateway answers 401 itself)."""
+           body: bytes | str | None = None, claims: dict[str, Any] | None, run: Run | None = None,
+           integration_timeout_s: float | None = None) -> Answer:
+    """`path` as the client sent it: API Gateway (HTTP API) percent-decodes it before routing and hands the
+    function the decoded path and parameters. `claims=None` means the JWT authorizer refused the request.
+    `run` invokes the function (in this process unless told otherwise, so a test sees a handler's exception)."""
+    path = unquote(path)
     found = template.match(method, path)
     if found is None:
-        return _problem(404, "Not Found", "No route matches this method and path.")
+        return gateway_error(404, "Not Found")
     if claims is None:
-        return _problem(401, "Unauthorized", "A valid bearer token is required.")
+        return gateway_error(401, "Unauthorized")
     route, params = found
     function = template.functions()[route.function]
     event = http_event(method, path, route_key=route.key, path_parameters=params, query=query,
                        headers=headers, body=body, claims=claims)
-    result = template.handler_of(function)(event, LambdaContext(function.name))
+    if run is None:
+        return _answer(_in_process(function, event))
+    return _through_integration(run, function, event, integration_timeout_s or INTEGRATION_TIMEOUT_S)
+
+
+def _through_integration(run: Run, function: template.Function, event: dict[str, Any], timeout_s: float) -> Answer:
+    """The Lambda integration: a function error is API Gateway's 500; no answer in time is its 503, and the
+    invocation goes on (Lambda does not stop a function because the client stopped waiting)."""
+    outcome: dict[str, Any] = {}
+    done = threading.Event()
+
+    def call() -> None:
+        try:
+            outcome["result"] = run(function, event)
+        except FunctionError as error:
+            outcome["error"] = error
+        finally:
+            done.set()
+
+    threading.Thread(target=call, name=f"invoke-{function.name}", daemon=True).start()
+    if not done.wait(timeout_s):
+        return gateway_error(503, "Service Unavailable")
+    if "error" in outcome:
+        return gateway_error(500, "Internal Server Error")
+    result = outcome["result"]
+    if not isinstance(result, dict) or "statusCode" not in result:  # payload 2.0: any other JSON is a 200 body
+        return Answer(200, {"content-type": "application/json"}, json.dumps(result).encode())
     return _answer(result)
 
 

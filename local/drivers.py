@@ -8,31 +8,18 @@ import hashlib
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from local import template
 from local.cloud import Cloud
-from local.events import LambdaContext
 
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _UNIT = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
 
 
-class Invoker:
-    """Calls handlers one at a time per function, as one Lambda container would."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, threading.Lock] = {}
-        self._guard = threading.Lock()
-
-    def lock_for(self, function: template.Function) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(function.logical_id, threading.Lock())
-
-    def __call__(self, function: template.Function, event: dict[str, Any]) -> Any:
-        with self.lock_for(function):
-            return template.handler_of(function)(event, LambdaContext(function.name))
+Invoker = Callable[[template.Function, dict[str, Any]], Any]  # local.lambdas: Instances, or InProcess in tests
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,12 @@ class Gateway:
             def _any(self) -> None:
                 gateway.handle(self)
 
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _any  # noqa: N815
+            def __getattr__(self, name: str) -> Any:
+                # Every method reaches the gateway (TRACE, PROPFIND ...), as API Gateway takes them: an HTTP
+                # method with no route is its 404, never the standard library's 501 page.
+                if name.startswith("do_"):
+                    return self._any
+                raise AttributeError(name)
 
         self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True
@@ -94,10 +99,15 @@ class Gateway:
 
     def handle(self, request: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(request.path)
-        length = int(request.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self._send(request, 413, {"content-type": "application/problem+json"},
-                       json.dumps({"title": "Payload Too Large", "status": 413}).encode())
+        try:
+            length = int(request.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self._send_gateway(request, dispatch.gateway_error(400, "Bad Request"), close=True)
+            return
+        if length > MAX_BODY:  # the body is not read: the connection is closed after the answer
+            self._send_gateway(request, dispatch.gateway_error(413, "Request Entity Too Large"), close=True)
             return
         body = request.rfile.read(length) if length else None
         try:
@@ -113,24 +123,25 @@ class Gateway:
                 claims = self.authorizer.claims(headers.get("authorization"))
                 answer = self._dispatch(request.command, parts.path, parts.query, headers, body, claims)
                 self._send(request, answer.status, answer.headers, answer.body)
-        except Exception as error:  # a crash in a handler is API Gateway's 500, never a dropped connection
-            self._send(request, 500, {"content-type": "application/json"},
-                       json.dumps({"message": "Internal Server Error", "error": type(error).__name__}).encode())
+        except Exception:  # whatever fails here is API Gateway's 500, never a dropped connection
+            self._send_gateway(request, dispatch.gateway_error(500, "Internal Server Error"))
 
     def _dispatch(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes | None,
                   claims: dict[str, str] | None) -> dispatch.Answer:
-        found = dispatch.template.match(method, path)
-        if found is None or claims is None:
-            return dispatch.invoke(method, path, query=query, headers=headers, body=body, claims=claims)
-        function = dispatch.template.functions()[found[0].function]
-        with self.invoke.lock_for(function):
-            return dispatch.invoke(method, path, query=query, headers=headers, body=body, claims=claims)
+        """Each call runs in an instance of its function; concurrent calls run in parallel instances."""
+        return dispatch.invoke(method, path, query=query, headers=headers, body=body, claims=claims, run=self.invoke)
+
+    def _send_gateway(self, request: BaseHTTPRequestHandler, answer: dispatch.Answer, close: bool = False) -> None:
+        if close:
+            request.close_connection = True
+            answer.headers["connection"] = "close"
+        self._send(request, answer.status, answer.headers, answer.body)
 
     @staticmethod
     def _send(request: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes) -> None:
         request.send_response(status)
         for key, value in headers.items():
-            if key not in ("content-length", "connection"):
+            if key != "content-length":
                 request.send_header(key, value)
         request.send_header("Content-Length", str(len(body)))
         request.end_headers()

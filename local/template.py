@@ -75,6 +75,7 @@ class Function:
     code_uri: str
     handler: str
     environment: dict[str, Any] = field(default_factory=dict)
+    timeout: int = 3  # seconds, Lambda's default when neither the function nor Globals says
 
     @property
     def name(self) -> str:
@@ -86,12 +87,14 @@ def resources(kind: str) -> dict[str, dict[str, Any]]:
 
 
 def functions() -> dict[str, Function]:
-    env = load().get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    globals_ = load().get("Globals", {}).get("Function", {})
+    env = globals_.get("Environment", {}).get("Variables", {})
     out = {}
     for logical_id, res in resources("AWS::Serverless::Function").items():
         props = res["Properties"]
         variables = {**env, **props.get("Environment", {}).get("Variables", {})}
-        out[logical_id] = Function(logical_id, props["CodeUri"], props["Handler"], variables)
+        timeout = int(props.get("Timeout", globals_.get("Timeout", 3)))
+        out[logical_id] = Function(logical_id, props["CodeUri"], props["Handler"], variables, timeout)
     return out
 
 

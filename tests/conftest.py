@@ -20,7 +20,9 @@ os.environ.update(
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
-from local import template
+from local import faithful, template
+
+faithful.apply()  # moto's DynamoDB made atomic per request, as DynamoDB is (local/faithful.py)
 
 for _function in template.functions().values():
     os.environ.update(template.function_environment(_function))

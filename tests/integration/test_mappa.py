@@ -21,8 +21,9 @@ from casework.store import messaging
 from casework.store.models import AuditItem
 from local import cloud as cloud_module
 from local import template
-from local.drivers import Drivers, Invoker, queue_sources
+from local.drivers import Drivers, queue_sources
 from local.events import LambdaContext
+from local.lambdas import InProcess
 from tests.integration.test_assignment import assert_problem, tasks_of
 from tests.support import Api, open_case
 
@@ -41,7 +42,7 @@ def cloud(aws):
 
 @pytest.fixture
 def drivers(cloud):
-    return Drivers(cloud, Invoker())
+    return Drivers(cloud, InProcess())
 
 
 def consumer():
@@ -601,7 +602,7 @@ def test_ntf2_a_refused_e_mail_does_not_hold_back_the_alert(world, api, aws):
     urn = person(api, world.community.leader)
     made = record(api, world.community.leader, urn)
     notify(api, world.community.leader, made["discussionId"], [world.community.assessor])
-    assert Drivers(c, Invoker()).drain(QUEUE) == 1
+    assert Drivers(c, InProcess()).drain(QUEUE) == 1
     (task,) = mappa_tasks(world.community.assessor)
     assert task.emailed_at is None and queue_messages(c) == []
 
@@ -725,3 +726,29 @@ def test_ntf2_queue_batches_and_the_repair_sweep_flush_their_metrics(world, api,
     capsys.readouterr()
     assert drivers.fire("RepairDeliveries") == {"outboxes": 1, "stillPending": 1}
     assert "MappaAlertsPending" in metrics_printed(capsys.readouterr().out)
+
+
+def test_ntf2_each_recipient_task_has_its_own_id(world, api, cloud):
+    """NTF-2: each recipient's task has an id of its own, fixed by the delivery (the notification and the
+    recipient), so every copy of a message still makes that one task and no other; completing one recipient's
+    alert leaves the other's open."""
+    from casework import ids, notifications
+
+    urn = person(api, world.community.leader)
+    made = record(api, world.community.leader, urn)
+    recipients = [world.community.assessor, world.community.assessor2]
+    nid = notify(api, world.community.leader, made["discussionId"], recipients).json()["notificationId"]
+    bodies = [m["Body"] for m in queue_messages(cloud)]
+    for _ in range(2):  # delivered, then every message again
+        assert consumer()(sqs_event(*bodies), LambdaContext("notifications")) == {"batchItemFailures": []}
+    tasks = {u: [t.task_id for t in mappa_tasks(u)] for u in recipients}
+    assert tasks == {u: [notifications.task_id_for(nid, u)] for u in recipients}
+    first, second = (tasks[u][0] for u in recipients)
+    assert first != second and nid not in (first, second)
+    assert all(ids.is_ulid(t) and t[:10] == nid[:10] for t in (first, second))  # sorted at the notification's time
+    shown = {u: [t["taskId"] for t in api.get("/me/worktray", u).json()["items"]] for u in recipients}
+    assert shown == tasks
+    assert api.post(f"/worktray/{first}/complete", world.community.assessor).status == 200
+    assert_problem(api.post(f"/worktray/{first}/complete", world.community.assessor2), 404)
+    assert [t["taskId"] for t in api.get("/me/worktray", world.community.assessor2).json()["items"]] == [second]
+    assert api.get("/me/worktray", world.community.assessor).json()["items"] == []
