@@ -49,6 +49,11 @@ class LocalRun:
             headers["Authorization"] = f"Bearer {self.token(as_user)}"
         return requests.request(method, self.url + path, headers=headers, timeout=30, **kw)
 
+    def api(self) -> HttpApi:
+        """The same calls as `tests.support.Api`, over HTTP: a test's helpers (tests/integration/lscmi_flow.py)
+        work against the runner too, with users named by their token variable (`COMMUNITY_LEADER`)."""
+        return HttpApi(self)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -60,3 +65,36 @@ class LocalRun:
         if self.process.stdout:
             self.process.stdout.close()
         self._dir.cleanup()
+
+
+class HttpAnswer:
+    def __init__(self, response: requests.Response) -> None:
+        self.status = response.status_code
+        self.headers = {k.lower(): v for k, v in response.headers.items()}
+        self.body = response.content
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+class HttpApi:
+    def __init__(self, run: LocalRun) -> None:
+        self.run = run
+
+    def call(self, method: str, path: str, user: str | None, *, body: Any = None,
+             query: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> HttpAnswer:
+        raw = body if isinstance(body, (bytes, str)) or body is None else json.dumps(body)
+        hdrs = {"content-type": "application/json", **(headers or {})}
+        return HttpAnswer(self.run.call(method, path, user, params=query, headers=hdrs, data=raw))
+
+    def get(self, path: str, user: str | None, **kw: Any) -> HttpAnswer:
+        return self.call("GET", path, user, **kw)
+
+    def post(self, path: str, user: str | None, body: Any = None, **kw: Any) -> HttpAnswer:
+        return self.call("POST", path, user, body=body, **kw)
+
+    def put(self, path: str, user: str | None, body: Any = None, **kw: Any) -> HttpAnswer:
+        return self.call("PUT", path, user, body=body, **kw)
+
+    def delete(self, path: str, user: str | None, **kw: Any) -> HttpAnswer:
+        return self.call("DELETE", path, user, **kw)
