@@ -1286,3 +1286,87 @@ def test_trn1_assessments_plans_and_decided_approvals_travel_and_the_level_is_co
     assert [p["planType"] for p in history.json()["plans"]] == ["cmp"]
     assert api.get("/approvals", world.prison.leader).json()["items"] == []  # the pending one was withdrawn
     assert len(api.get("/approvals", c.leader).json()["items"]) == 1  # still waiting at home
+
+
+# ---------------------------------------------------------------- imported records are versioned records
+
+
+def with_plan(body: dict[str, Any]) -> dict[str, Any]:
+    """`body` (made by `with_records`) with a full assessment of its first case and that assessment's plan."""
+    from casework import ids
+
+    full, plan = ids.ulid(), ids.ulid()
+    case = body["cases"][0]
+    at = f"CASE#{case['caseNumber']:010d}"
+    body["records"] += [
+        {"kind": "assessment", "key": f"{at}#ASMT#{full}", "data": {
+            "assessmentId": full, "caseId": case["caseId"], "caseNumber": case["caseNumber"],
+            "assessmentKind": "full", "status": "locked", "sections": {}, "createdBy": "someone",
+            "createdAt": "2026-01-06T10:00:00.000Z", "lockedBy": "someone", "lockedAt": "2026-01-07T10:00:00.000Z"}},
+        {"kind": "plan", "key": f"{at}#PLAN#{plan}", "data": {
+            "planId": plan, "caseId": case["caseId"], "caseNumber": case["caseNumber"], "assessmentId": full,
+            "planType": "cmp", "sections": {}, "createdBy": "someone", "createdAt": "2026-01-08T10:00:00.000Z"}},
+    ]
+    return body
+
+
+def imported_person(api: Api, s3, user: str, urn: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A person imported from another service with one case (reopened), a MAPPA discussion, an initial
+    assessment in progress, a locked full assessment and its plan; the person and their history."""
+    job = upload(api, s3, user, signed(with_plan(with_records(synthetic_body(urn, "Imported", 1)))), reopen=True)
+    assert job["status"] == "imported", job
+    there = person(api, user, urn)
+    assert there is not None
+    history = api.get(f"/cases/{there['cases'][0]['caseId']}/history", user)
+    assert history.status == 200, history.json()
+    return there, history.json()
+
+
+def test_trn3_imported_records_carry_a_version_and_if_match_works_on_them(world, api, s3):
+    """TRN-3 with ASG-4, LSA-5, MAP-4: every record an import writes starts at version 1 as any new record does,
+    so its ETag is "1"; assigning an imported case, saving a section of its assessment and of its plan, amending
+    its MAPPA discussion, each with the ETag read, succeed; the same ETag again is stale: 409 with the current
+    state, never a 500."""
+    p = world.prison
+    there, history = imported_person(api, s3, p.leader, "URN-TV")
+    case_id = there["cases"][0]["caseId"]
+    read = api.get(f"/cases/{case_id}", p.leader)
+    assert read.status == 200 and read.json()["version"] == 1 and read.headers["etag"] == '"1"', read.json()
+    assert all(a["version"] == 1 for a in history["assessments"]) and history["plans"][0]["version"] == 1
+    # the case: assigned with the ETag read, then the same ETag is stale
+    assigned = api.put(f"/cases/{case_id}/assignment", p.leader, {"userId": p.assessor},
+                       headers={"If-Match": read.headers["etag"]})
+    assert assigned.status == 200, assigned.json()
+    stale = api.put(f"/cases/{case_id}/assignment", p.leader, {"userId": p.assessor2},
+                    headers={"If-Match": read.headers["etag"]})
+    assert stale.status == 409, stale.json()
+    assert stale.json()["current"]["assignedTo"] == p.assessor and stale.json()["current"]["version"] == 2
+    # the initial assessment in progress: a section saved with its ETag, then the same ETag is stale
+    initial = next(a for a in history["assessments"] if a["kind"] == "initial")
+    url = f"/cases/{case_id}/assessments/{initial['assessmentId']}"
+    got = api.get(url, p.assessor)
+    assert got.status == 200 and got.headers["etag"] == '"1"', got.json()
+    saved = api.put(f"{url}/sections/ohf", p.assessor, {"text": "first"}, headers={"If-Match": got.headers["etag"]})
+    assert saved.status == 200 and saved.headers["etag"] == '"2"', saved.json()
+    stale = api.put(f"{url}/sections/ohf", p.assessor, {"text": "second"}, headers={"If-Match": got.headers["etag"]})
+    assert stale.status == 409, stale.json()
+    assert stale.json()["current"]["sections"]["ohf"]["text"] == "first" and stale.json()["current"]["version"] == 2
+    stale = api.post(f"{url}/lock", p.assessor, headers={"If-Match": got.headers["etag"]})
+    assert stale.status == 409 and stale.json()["current"]["version"] == 2, stale.json()
+    # the plan
+    plan = history["plans"][0]
+    url = f"/cases/{case_id}/plans/{plan['planId']}/sections/9"
+    nine = {"actions": [{"need": "employment", "action": "a job", "timescale": "3 months"}], "text": "nine"}
+    saved = api.put(url, p.assessor, nine, headers={"If-Match": '"1"'})
+    assert saved.status == 200 and saved.headers["etag"] == '"2"', saved.json()
+    stale = api.put(url, p.assessor, {**nine, "text": "again"}, headers={"If-Match": '"1"'})
+    assert stale.status == 409 and stale.json()["current"]["sections"]["9"]["text"] == "nine", stale.json()
+    # the MAPPA discussion
+    (discussion,) = api.get("/people/URN-TV/mappa", p.leader).json()["items"]
+    url = f"/mappa/{discussion['discussionId']}"
+    got = api.get(url, p.leader)
+    assert got.status == 200 and got.headers["etag"] == '"1"', got.json()
+    amended = api.call("PATCH", url, p.leader, body={"level": 3}, headers={"If-Match": got.headers["etag"]})
+    assert amended.status == 200 and amended.headers["etag"] == '"2"', amended.json()
+    stale = api.call("PATCH", url, p.leader, body={"level": 1}, headers={"If-Match": got.headers["etag"]})
+    assert stale.status == 409 and stale.json()["current"]["level"] == 3, stale.json()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -100,16 +101,20 @@ def once(app: APIGatewayHttpResolver, operation: str, request: BaseModel, out: t
                             lambda_context=getattr(app, "lambda_context", None))
 
 
+_VERSION_ETAG = re.compile(r'(?:W/)?"?([0-9]{1,18})"?')  # ASCII digits: isdigit() passes "²", int() refuses it
+
+
 def if_match(app: APIGatewayHttpResolver) -> int | None:
-    """The version a client last read (`If-Match: "3"`); a malformed one is refused."""
+    """The version a client last read (`If-Match: "3"`), checked by `casework.versions.check_if_match`; `*` (any
+    version, RFC 9110) is no condition; anything else is refused."""
     value = header(app, "if-match")
-    if value is None:
+    if value is None or value.strip() == "*":
         return None
-    text = value.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    found = _VERSION_ETAG.fullmatch(value.strip())
+    if found is None:
         raise BadRequest("If-Match must be an ETag this API issued.",
                          errors=[{"field": "If-Match", "message": "not a version ETag"}])
-    return int(text)
+    return int(found.group(1))
 
 
 def with_etag(body: Any, version: int, status: int = 200) -> Response[Any]:

@@ -28,6 +28,7 @@ from casework.store import assessments as store
 from casework.store import audit
 from casework.store.models import AssessmentItem, CaseItem, PlanItem
 from casework.store.tx import Changes, WriteConflict
+from casework.versions import check_if_match
 
 COMMUNITY = "justice-community"
 
@@ -76,8 +77,7 @@ def _editable(case: CaseItem, assessment_id: str, if_match: int | None) -> Asses
     found = find(case, assessment_id)
     if found.status == "locked":
         raise Conflict("The assessment is locked and can't be edited (LSA-5).", current=state(found))
-    if if_match is not None and if_match != int(found.version):
-        raise Conflict("The assessment changed since you read it.", current=state(found))
+    check_if_match(if_match, found, "assessment", lambda: state(found))
     return found
 
 
@@ -341,9 +341,7 @@ def save_plan_section(caller: Caller, case_id: str, plan_id: str, section: str, 
     plan = store.plan(case, plan_id) if ids.is_ulid(plan_id) else None
     if plan is None:
         raise NotFound("No plan with that id in this case.")
-    if if_match is not None and if_match != int(plan.version):
-        raise Conflict("The plan changed since you read it.",
-                       current=plan_out(plan).model_dump(mode="json", by_alias=True))
+    check_if_match(if_match, plan, "plan", lambda: plan_out(plan).model_dump(mode="json", by_alias=True))
     if section not in lscmi.PLAN_SECTIONS:
         raise Invalid("section", "a plan has sections 9 (plan), 10 (progress record) and 11 (discharge summary)")
     if section != "9" and (body.actions or body.contingency is not None):

@@ -14,14 +14,14 @@ from casework.store import audit, records, work
 from casework.store import directory as directory_store
 from casework.store.models import UserItem
 from casework.store.tx import Changes, WriteConflict
+from casework.versions import check_if_match
 
 
 def assign(caller: Caller, case_id: str, body: AssignmentIn, if_match: int | None) -> AssignmentOut:
     """ASG-1/4/5/6: assign, reassign or unassign an open case; conditional on the version read."""
     require(caller, Right.CASE_ASSIGN)
     case = cases.load(caller, case_id)
-    if if_match is not None and if_match != int(case.version):
-        raise Conflict("The case changed since you read it.", current=cases.state(case))
+    check_if_match(if_match, case, "case", lambda: cases.state(case))
     if case.status != "open":
         raise Conflict("Only an open case can be assigned.", current=cases.state(case))
 

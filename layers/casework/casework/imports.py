@@ -14,7 +14,6 @@ DynamoDB would check it, and a file that still trips the importer is refused rat
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import re
 import traceback
 from collections.abc import Callable
@@ -561,13 +560,9 @@ def _case_item(service_id: str, partition: str, parsed: TransferFile, case: Tran
 
 
 def derived_id(seed: str, old: str) -> str:
-    """A new id fixed by `seed` and `old`, so a retry makes the same one: a ULID keeping the old one's time (an
-    imported record sorts as it did), or wholly from the hash when `old` is not a ULID."""
-    value = int.from_bytes(hashlib.sha256(f"{seed}:{old}".encode()).digest()[:17], "big") >> 6  # 130 bits
-    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-    text = "".join(alphabet[(value >> (5 * i)) & 31] for i in reversed(range(26)))
-    text = ("0" if text[0] > "7" else text[0]) + text[1:]  # a ULID's first character is at most 7
-    return old[:10] + text[10:] if _ULID_SEGMENT.match(old) else text
+    """The new id of an imported record, fixed by the job (`seed`) and its old id: a retry makes the same one, and
+    the record sorts as it did (`ids.derived`)."""
+    return ids.derived(seed, old)
 
 
 def _rekey(key: str, numbers: dict[int, int], new_ids: dict[str, str]) -> str:

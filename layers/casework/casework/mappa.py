@@ -6,6 +6,7 @@ are never written to the audit trail, a worktray subject, a queue message, an e-
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import TypeVar
 
@@ -19,6 +20,7 @@ from casework.store import directory as directory_store
 from casework.store import mappa as store
 from casework.store.models import AuditItem, MappaItem, MappaNotificationItem, PersonItem, UserItem
 from casework.store.tx import Changes, WriteConflict
+from casework.versions import check_if_match
 
 ACKNOWLEDGE_WITHIN_WORKING_DAYS = 5
 T = TypeVar("T", MappaItem, MappaNotificationItem)
@@ -61,11 +63,12 @@ def _person(caller: Caller, urn: str) -> PersonItem:
     return person
 
 
-def _commit(changes: Changes) -> None:
+def _commit(changes: Changes, current: Callable[[], object] | None = None) -> None:
     try:
         changes.commit()
     except WriteConflict:
-        raise Conflict("The person's MAPPA record changed meanwhile; read it again and retry.") from None
+        raise Conflict("The person's MAPPA record changed meanwhile; read it again and retry.",
+                       **({"current": current()} if current is not None else {})) from None
 
 
 def record(caller: Caller, urn: str, body: MappaIn) -> MappaOut:
@@ -150,8 +153,7 @@ def amend(caller: Caller, discussion_id: str, body: MappaPatch, if_match: int | 
     current discussion (MAP-4)."""
     require(caller, Right.MAPPA_RECORD)
     found = _load(caller, discussion_id)
-    if if_match is not None and if_match != int(found.version):
-        raise Conflict("The discussion changed since you read it.", version=int(found.version))
+    check_if_match(if_match, found, "discussion", lambda: _state(caller, found))
     sent = body.model_fields_set
     discussed = body.date_of_discussion if "date_of_discussion" in sent else date.fromisoformat(
         found.date_of_discussion)
@@ -198,9 +200,18 @@ def amend(caller: Caller, discussion_id: str, body: MappaPatch, if_match: int | 
     action = "mappa.ended" if was_current and not now_current else "mappa.updated"
     changes.create(_entry(caller, person, action, before=before,
                           after={**_snapshot(found), "detailsChanged": details_changed}))
-    _commit(changes)
+    _commit(changes, lambda: _state(caller, _load(caller, discussion_id)))
     count("MappaUpdated")
     return views.mappa_out(caller, found, person, store.notifications_of(found))
+
+
+def _state(caller: Caller, found: MappaItem) -> dict[str, object]:
+    """A discussion as a 409 answer carries it: as `GET /mappa/{id}` shows it to the caller (details only with
+    the confidential right, MAP-2)."""
+    person = records.person(found.service_id, found.urn)
+    assert person is not None  # a discussion lives in its person's partition
+    return views.mappa_out(caller, found, person, store.notifications_of(found)).model_dump(mode="json",
+                                                                                         by_alias=True)
 
 
 def _last_ended(person: PersonItem, changed: MappaItem) -> MappaItem:

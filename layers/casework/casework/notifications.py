@@ -1,10 +1,11 @@
 """Professional notifications over the queue (MAP-5, NTF-2): the outbox, the consumer and the repair sweep.
 
 The API writes each notification with an outbox listing its recipients, then sends one message per
-recipient. The consumer turns a message into the recipient's worktray task, whose id is the notification's
-id under the recipient's own partition: creating it is conditional, so a redelivered message, a crash
-before the message was deleted, or a repair that re-sends what was already sent, all find the task there
-and make no second one; the e-mail is claimed on the task, so it goes once too. A message it cannot read
+recipient. The consumer turns a message into the recipient's worktray task, whose id is fixed by the delivery
+(the notification and the recipient, `task_id_for`): each recipient's task has an id of its own, and every copy
+of one delivery names the same task. Creating it is conditional, so a redelivered message, a crash before the
+message was deleted, or a repair that re-sends what was already sent, all find the task there and make no
+second one; the e-mail is claimed on the task, so it goes once too. A message it cannot read
 fails alone (partial batch response) and, after the queue's maxReceiveCount, waits in the dead-letter
 queue. Messages carry ids and the person's name, never details.
 """
@@ -16,7 +17,7 @@ from datetime import timedelta
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
-from casework import clock
+from casework import clock, ids
 from casework.config import settings
 from casework.observability import count, logger
 from casework.schemas.mappa import DeliveryMessage
@@ -32,6 +33,12 @@ MAIL_SUBJECT = "casework: a MAPPA notification is in your worktray"
 MAIL_TEXT = ("You have been sent a MAPPA professional notification.\n\n"
              "Sign in to casework and open your worktray to read and acknowledge it.\n"
              "For confidentiality this e-mail does not say who it is about.\n")
+
+
+def task_id_for(notification_id: str, recipient: str) -> str:
+    """The id of a recipient's task for a notification: the same for every copy of that delivery (NTF-2), another
+    for each recipient; a ULID of the notification's time, so the alert sorts with it."""
+    return ids.derived(recipient, notification_id)
 
 
 def outbox_for(note: MappaNotificationItem, person: PersonItem, *, due_date: str | None,
@@ -95,14 +102,14 @@ def repair() -> dict[str, int]:
 _RETRY_MAIL = {"Throttling", "ThrottlingException", "ServiceUnavailable", "InternalFailure", "RequestTimeout"}
 
 
-def _mail(address: str, recipient: str, notification_id: str) -> None:
+def _mail(address: str, recipient: str, task_id: str, notification_id: str) -> None:
     """Sent by the one copy of a delivery that holds the task's e-mail claim. A refusal that will not change (an
     unverified or rejected address) must not hold back the worktray alert: it is logged and the claim given back.
     A throttled, failing or unreachable SES gives the claim back and raises, so the retried message sends it."""
     try:
         messaging.send_mail(address, MAIL_SUBJECT, MAIL_TEXT)
     except (BotoCoreError, ClientError) as error:
-        work.release_mail(recipient, notification_id)
+        work.release_mail(recipient, task_id)
         code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
         if not isinstance(error, ClientError) or code in _RETRY_MAIL:
             raise
@@ -136,7 +143,7 @@ def deliver(body: str) -> bool:
     if user.locked:
         return _dropped("alert for a locked recipient dropped", message)
     task = work.new_task(
-        task_id=message.notification_id, user_id=recipient, service_id=message.service_id,
+        task_id=task_id_for(message.notification_id, recipient), user_id=recipient, service_id=message.service_id,
         kind=TaskKind.MAPPA_NOTIFICATION, subject=f"MAPPA notification: {message.person} ({message.urn})",
         case_id=None, due_date=message.due_date, created_at=clock.stamp(),
         link=f"/notifications/{message.notification_id}",
@@ -146,6 +153,6 @@ def deliver(body: str) -> bool:
         task.emailed_at = clock.stamp()  # the copy that creates the task holds the e-mail's claim from the start
     created = work.create_once(task)
     count("MappaAlertDelivered" if created else "MappaAlertRedelivered")
-    if mailed and (created or work.claim_mail(recipient, message.notification_id, clock.stamp())):
-        _mail(user.email, recipient, message.notification_id)
+    if mailed and (created or work.claim_mail(recipient, task.task_id, clock.stamp())):
+        _mail(user.email, recipient, task.task_id, message.notification_id)
     return created

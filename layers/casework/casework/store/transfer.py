@@ -203,8 +203,8 @@ def _plain_value(attr: Attribute[Any], value: Any) -> Any:
 
 
 def from_plain(cls: type[Model], pk: str, sk: str, service_id: str, data: dict[str, Any]) -> Model:
-    """An item of `cls` from plain data; attributes it does not know, and those `plain` never writes (keys, index
-    keys, version), are refused (ValueError naming them)."""
+    """A new item of `cls` from plain data (see `as_new`); attributes it does not know, and those `plain` never
+    writes (keys, index keys, version), are refused (ValueError naming them)."""
     derived = _OWN_KEYS | index_attributes(cls)
     carried = {attr.attr_name: name for name, attr in cls.get_attributes().items()
                if attr.attr_name not in derived and not isinstance(attr, VersionAttribute)}
@@ -212,7 +212,17 @@ def from_plain(cls: type[Model], pk: str, sk: str, service_id: str, data: dict[s
     if unknown:
         raise ValueError(f"unknown attribute(s) {', '.join(unknown)}")
     fields = {carried[k]: v for k, v in data.items()}
-    return cls(pk, sk, service_id=service_id, **fields)
+    return as_new(cls(pk, sk, service_id=service_id, **fields))
+
+
+def as_new(item: Model) -> Model:
+    """An item written for the first time carries version 1, as PynamoDB's first conditional save gives any new
+    record. An import writes its records with batch puts, which leave the version as it is: without this they
+    would be stored with none (shown as version 0, ETag "0")."""
+    for name, attr in type(item).get_attributes().items():
+        if isinstance(attr, VersionAttribute):
+            setattr(item, name, 1)
+    return item
 
 
 def check_storable(item: Model) -> None:
