@@ -77,24 +77,9 @@ def _environment() -> None:
 
 
 def _files(surname: str = "Person") -> list[bytes]:
-    from casework import ids, transfer_file
+    from tests.support import bulk_transfer_file
 
-    files = []
-    for p in range(PEOPLE):
-        body = {
-            "person": {"urn": f"BULK-{p:04d}", "forename": "Bulk", "surname": f"{surname}{p}",
-                       "dateOfBirth": "1980-01-01", "chsNumber": f"CHS{p}"},
-            "cases": [{"caseId": ids.ulid(), "caseNumber": n + 1, "caseType": "ls-cmi", "status": "closed",
-                       "openedAt": "2020-01-01T00:00:00Z", "closedAt": "2021-01-01T00:00:00Z",
-                       "riskNeedLevel": "medium", "destructionDate": "2027-01-01", "more": {}}
-                      for n in range(CASES_PER_PERSON)],
-            "records": [],
-        }
-        raw, _ = transfer_file.write(body=body, exported_at="2026-11-01T00:00:00Z", exported_by="bench",
-                                     source={"serviceId": "elsewhere", "serviceName": "Elsewhere",
-                                             "serviceKind": "justice-prison", "nation": "scotland"})
-        files.append(raw)
-    return files
+    return [bulk_transfer_file(f"BULK-{p:04d}", f"{surname}{p}", CASES_PER_PERSON) for p in range(PEOPLE)]
 
 
 def _started(leader: Any, files: list[bytes]) -> list[str]:

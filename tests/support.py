@@ -138,3 +138,21 @@ def ses_stored(raw: bytes, *, virus: str = "PASS", spam: str = "PASS", spf: str 
                 f"Authentication-Results: amazonses.com;\r\n spf={spf} client-ip=192.0.2.25;\r\n"
                 f" dkim={dkim} header.i=@hmp-northfield.example.org;\r\n")
     return verdicts.encode() + raw
+
+
+def bulk_transfer_file(urn: str, surname: str, cases: int) -> bytes:
+    """A signed transfer file of one person with `cases` closed LS/CMI cases (imports of a chosen size)."""
+    from casework import ids, transfer_file
+
+    body = {
+        "person": {"urn": urn, "forename": "Bulk", "surname": surname, "dateOfBirth": "1980-01-01",
+                   "chsNumber": f"CHS-{urn}"},
+        "cases": [{"caseId": ids.ulid(), "caseNumber": n + 1, "caseType": "ls-cmi", "status": "closed",
+                   "openedAt": "2020-01-01T00:00:00Z", "closedAt": "2021-01-01T00:00:00Z",
+                   "riskNeedLevel": "medium", "destructionDate": "2027-01-01", "more": {}} for n in range(cases)],
+        "records": [],
+    }
+    raw, _ = transfer_file.write(body=body, exported_at="2026-11-01T00:00:00Z", exported_by="tests",
+                                 source={"serviceId": "elsewhere", "serviceName": "Elsewhere",
+                                         "serviceKind": "justice-prison", "nation": "scotland"})
+    return raw

@@ -127,3 +127,27 @@ def test_close_by_approval_export_download_and_import_into_the_other_service(loc
     assert (case["status"], case["riskNeedLevel"], case["destructionDate"]) == ("closed", "high", "2036-05-31")
     history = local_run.call("GET", f"/cases/{case['caseId']}/history", "PRISON_LEADER")
     assert history.status_code == 200 and len(history.json()["assessments"]) == 1
+
+
+def test_trn5_a_long_import_shows_its_real_progress_while_it_runs(local_run):
+    """The import runs in one instance of the transfer function while GET /imports/{id} is answered by another:
+    the client sees validating / importing with the records done so far, never only the end."""
+    from tests.support import bulk_transfer_file
+
+    data = bulk_transfer_file("URN-PROGRESS", "Progress", cases=1000)
+    started = local_run.call("POST", "/imports", "COMMUNITY_LEADER", json={"size": len(data)})
+    assert started.status_code == 201, started.text
+    import_id, form = started.json()["importId"], started.json()["upload"]
+    sent = requests.post(form["url"], data=form["fields"], files={"file": ("bulk.json", data, "application/json")},
+                         timeout=30)
+    assert sent.status_code in (200, 201, 204), sent.text
+    seen: list[tuple[str, int, int]] = []
+    deadline = time.time() + 120
+    while not seen or seen[-1][0] not in ("imported", "rejected"):
+        job = local_run.call("GET", f"/imports/{import_id}", "COMMUNITY_LEADER").json()
+        seen.append((job["status"], job["progress"]["done"], job["progress"]["total"]))
+        assert time.time() < deadline, seen[-5:]
+    assert seen[-1] == ("imported", 1001, 1001), seen[-1]
+    during = [s for s in seen if s[0] in ("validating", "importing")]
+    assert during, "the import was never seen under way"
+    assert any(0 < done < total for status, done, total in during if status == "importing"), sorted(set(during))
