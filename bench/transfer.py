@@ -55,6 +55,9 @@ def measure(runs: int = 3, log: Any = print) -> dict[str, Any]:
     os.environ.update(ENV)
     from moto.server import ThreadedMotoServer
 
+    from local import faithful
+
+    faithful.apply()  # the local run's DynamoDB: atomic requests, transactions that undo only their own items
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
