@@ -7,6 +7,7 @@ import binascii
 import json
 import re
 from collections.abc import Callable
+from itertools import accumulate
 from typing import Annotated, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -17,7 +18,7 @@ from pydantic import BaseModel
 
 from casework import directory, idempotency
 from casework.access import Caller
-from casework.errors import BadRequest, CaseworkError, NotFound, Unauthorized
+from casework.errors import BadRequest, CaseworkError, NotFound, Unauthorized, UnsupportedMediaType
 from casework.observability import Handler, logger, metrics, traced
 
 T = TypeVar("T", bound=BaseModel)
@@ -54,9 +55,7 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 
 def _validation_problem(error: RequestValidationError) -> Response[Any]:
-    problems = error.errors()
-    if any(p.get("type") == "json_invalid" for p in problems):
-        return problem(BadRequest("The body is not valid JSON.", errors=[{"field": "body", "message": "invalid JSON"}]))
+    problems = error.errors()  # the body is JSON by now (`_checked_body`): these are about its shape
     errors = [{"field": _field(tuple(p.get("loc", ()))), "message": str(p.get("msg", "invalid"))} for p in problems]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem(_Unprocessable(detail, errors=errors))
@@ -126,17 +125,67 @@ def created(body: Any) -> Response[Any]:
     return Response(status_code=201, content_type="application/json", body=body)
 
 
-def _body_problem(event: dict[str, Any]) -> CaseworkError | None:
-    """Powertools raises on a body that is not UTF-8: refuse it as a client's mistake instead."""
-    body = event.get("body")
-    if body is None:
-        return None
+JSON = "application/json"
+MAX_DEPTH = 64  # far more than any request model nests; 1,000 levels (a 2 KB body) overflowed the parser's stack
+# A JSON string, or an unterminated one to the end of the text: it matches at every quote, so a scan is linear.
+_STRING = re.compile(r'"[^"\\]*+(?:\\[\s\S][^"\\]*+)*+(?:"|\\?\Z)')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_NESTING = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def _checked_body(event: dict[str, Any]) -> dict[str, Any]:
+    """The one guard on a request body, before any route reads it: UTF-8 JSON (no Content-Type, or
+    application/json with any parameters), nested at most MAX_DEPTH deep, that Python reads as written. What it
+    refuses, powertools answered with a 500 (not UTF-8, too deep, multipart without a boundary, a 5,000-digit
+    number) or with a 415 of its own shape. An empty body is no body, whatever its declared type: a route that
+    reads none is not refused for it, and one that needs a body says it is missing. Returns the event to route,
+    with the Content-Type powertools goes by (application/json) when one was declared."""
+    headers = event.get("headers") or {}
+    declared = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), None)
+    if event.get("body"):
+        _check_json(_body_text(event, declared or ""))
+    if declared is None:
+        return event
+    return {**event, "headers": {**{k: v for k, v in headers.items() if k.lower() != "content-type"},
+                                 "content-type": JSON}}
+
+
+def _body_text(event: dict[str, Any], declared: str) -> str:
+    media_type = declared.split(";", 1)[0].strip().lower()
+    if declared.strip() and media_type != JSON:
+        shown = declared[:100]
+        reason = f"{shown} is not accepted: send {JSON}"
+        raise UnsupportedMediaType(f"The body must be JSON (Content-Type: {JSON}), not {shown}.",
+                                   errors=[{"field": "Content-Type", "message": reason}])
+    body = event["body"]
     try:
         raw = base64.b64decode(body, validate=True) if event.get("isBase64Encoded") else body.encode("utf-8")
-        raw.decode("utf-8")
-    except (binascii.Error, ValueError, UnicodeError):
-        return BadRequest("The body must be UTF-8 JSON.", errors=[{"field": "body", "message": "not UTF-8"}])
-    return None
+        return raw.decode("utf-8")
+    except (binascii.Error, ValueError):  # a UnicodeError is a ValueError
+        raise _bad_body("not UTF-8", "The body must be UTF-8 JSON.") from None
+
+
+def _check_json(text: str) -> None:
+    """Depth first, counted without recursion (brackets outside strings), so the parser never nests past it."""
+    nesting = accumulate(map(_NESTING.__getitem__, _NOT_BRACKETS.sub("", _STRING.sub("", text))))
+    if any(map(MAX_DEPTH.__lt__, nesting)):
+        raise _bad_body(f"nested deeper than {MAX_DEPTH} levels",
+                        f"The body is nested deeper than {MAX_DEPTH} levels.")
+    try:
+        json.loads(text, parse_constant=_not_json)
+    except json.JSONDecodeError as error:
+        raise _bad_body(f"invalid JSON: {error.msg} (line {error.lineno}, column {error.colno})",
+                        "The body is not valid JSON.") from None
+    except ValueError:  # an integer longer than Python converts (4,300 digits)
+        raise _bad_body("invalid JSON: a number too long to read", "The body is not valid JSON.") from None
+
+
+def _not_json(constant: str) -> Any:
+    raise _bad_body(f"invalid JSON: {constant} is not a JSON value", "The body is not valid JSON.")
+
+
+def _bad_body(reason: str, detail: str) -> BadRequest:
+    return BadRequest(detail, errors=[{"field": "body", "message": reason}])
 
 
 def _identify(event: dict[str, Any]) -> Caller:
@@ -161,9 +210,7 @@ def entrypoint(app: APIGatewayHttpResolver) -> Handler:
 
     def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
         try:
-            bad = _body_problem(event)
-            if bad is not None:
-                raise bad
+            event = _checked_body(event)
             app.append_context(caller=_identify(event))
         except CaseworkError as error:
             return {

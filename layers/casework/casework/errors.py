@@ -50,3 +50,7 @@ class Invalid(CaseworkError):
 
 class TooLarge(CaseworkError):
     status, title, slug = 413, "Too large", "too-large"
+
+
+class UnsupportedMediaType(CaseworkError):
+    status, title, slug = 415, "Unsupported media type", "unsupported-media-type"

@@ -7,10 +7,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictInt, StringConstraints
 
-from casework.schemas.common import In, Out
+from casework.schemas.common import Boolean, In, Out
 
 Text = Annotated[str, StringConstraints(max_length=20000)]
-Answer = Annotated[str, StringConstraints(max_length=2000)] | int | bool | None
+Answer = Annotated[str, StringConstraints(max_length=2000)] | int | Boolean | None
 Answers = Annotated[dict[Annotated[str, StringConstraints(min_length=1, max_length=20,
                                                            pattern=r"^[0-9A-Za-z.]+$")], Answer],
                     Field(max_length=200)]
@@ -59,7 +59,7 @@ class SectionIn(In):
     answers: Answers = Field(default_factory=dict, description="Item number -> answer, e.g. {\"2.1\": true}.")
     text: Text = ""
     scores: Section1Scores | None = Field(default=None, description="Section 1 only: the subcomponent scores.")
-    full_assessment_merited: bool | None = Field(
+    full_assessment_merited: Boolean | None = Field(
         default=None, description="Section 7 only (7.3.2): is a full risk of serious harm assessment merited?")
     plan_type: Literal["cmp", "rmp"] | None = Field(
         default=None, description="Section 7.4 only: the plan it concludes is needed (case or risk management).")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from casework.schemas.common import In, Name, Out, Urn
+from casework.schemas.common import Id, In, Name, Out, Urn
 from casework.schemas.directory import UserRef
 from casework.schemas.mappa import MappaFlagOut
 
@@ -69,7 +69,7 @@ class PersonOut(Out):
 
 
 class AssignmentIn(In):
-    user_id: str | None = Field(description="The worker to assign the case to, or null to unassign it.")
+    user_id: Id | None = Field(description="The worker to assign the case to, or null to unassign it.")
 
 
 class AssignmentOut(Out):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 from pydantic.alias_generators import to_camel
 
 T = TypeVar("T")
@@ -15,6 +15,8 @@ Urn = Annotated[
     StringConstraints(strip_whitespace=True, to_upper=True, min_length=3, max_length=40, pattern=r"^[A-Za-z0-9-]+$"),
 ]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# Every boolean of a request: JSON true or false only (pydantic's lax mode would take "yes", "on", "1" or 1).
+Boolean = Annotated[bool, Strict()]
 
 
 class Out(BaseModel):

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from casework.schemas.common import Id, In, Out
+from casework.schemas.common import Boolean, Id, In, Out
 
 Level = Annotated[int, Field(ge=1, le=3, description="Level of management: 1, 2 or 3.")]
 Category = Annotated[int, Field(ge=1, le=3, description="MAPPA category: 1, 2 or 3.")]
@@ -24,7 +24,7 @@ class MappaIn(In):
     level: Level
     category: Category
     details: Details = Field(description="Brief details (the action plan). Strictly confidential (MAP-2).")
-    end_current: bool = Field(
+    end_current: Boolean = Field(
         default=False,
         description="MAP-4 subsequent discussion: end the person's current discussion the day before this one.",
     )
@@ -101,7 +101,7 @@ class NotificationIn(In):
     recipients: list[Id] = Field(min_length=1, max_length=MAX_RECIPIENTS,
                                  description="User ids from the service's address book.")
     date_notified: date
-    send_alert: bool = Field(default=True, description="Put an alert in each recipient's worktray (and e-mail).")
+    send_alert: Boolean = Field(default=True, description="Put an alert in each recipient's worktray (and e-mail).")
 
 
 class DeliveryMessage(Out):

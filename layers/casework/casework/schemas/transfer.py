@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
 from casework.schemas.cases import CaseType
-from casework.schemas.common import In, Name, Out, Urn
+from casework.schemas.common import Boolean, In, Name, Out, Urn
 from casework.schemas.directory import UserRef
 
 FORMAT = "casework-transfer"
@@ -178,11 +178,11 @@ class ImportStatus(StrEnum):
 class ImportIn(In):
     file_name: str = Field(default="transfer.json", min_length=1, max_length=200)
     size: int = Field(ge=1, description="The file's size in bytes, as it will be uploaded.")
-    reopen_latest_case: bool = Field(default=False, description="Reopen the person's latest case (TRN-3).")
+    reopen_latest_case: Boolean = Field(default=False, description="Reopen the person's latest case (TRN-3).")
 
 
 class ConfirmIn(In):
-    reopen_latest_case: bool | None = Field(default=None, description="Change the reopen choice made at upload.")
+    reopen_latest_case: Boolean | None = Field(default=None, description="Change the reopen choice made at upload.")
 
 
 class ResumeImport(BaseModel):
