@@ -17,7 +17,7 @@ from casework.schemas.common import Page
 from casework.schemas.directory import UserRef
 from casework.schemas.work import TaskKind
 from casework.store import assessments as store
-from casework.store import audit, records, work
+from casework.store import audit, work
 from casework.store import directory as directory_store
 from casework.store.models import ApprovalItem, CaseItem
 from casework.store.tx import Changes, WriteConflict
@@ -81,13 +81,12 @@ def request_closure(caller: Caller, case_id: str, body: ClosureIn) -> ApprovalOu
                            proposed_destruction_date=proposed.isoformat())
     case.pending_closure = approval.approval_id
     changes = Changes()
-    changes.save(case)
+    cases.hold(changes, case, changed=True)  # while it waits: no unlock, new assessment, deletion or other closure
     add_request(changes, caller, case, approval)
     try:
         changes.commit()
     except WriteConflict:
-        raise Conflict("Someone else changed the case first.", current=cases.state(cases.load(caller, case_id))
-                       ) from None
+        raise Conflict("Someone else changed the case first.", current=cases.state_now(caller, case_id)) from None
     count("ClosureRequested")
     return approval_out(approval)
 
@@ -144,6 +143,9 @@ def decide(caller: Caller, approval_id: str, body: DecisionIn) -> DecisionOut:
         raise NotFound("The request's case no longer exists.")
 
     if case.status != "open":
+        request = load(caller, approval_id)  # read again: the decision that closed the case may be this request's
+        if request.status != "pending":
+            raise _already_decided(request)
         raise Conflict("The case is closed: its requests can no longer be decided.", current=state(request))
 
     now, approve = clock.stamp(), body.decision == "approve"
@@ -160,7 +162,7 @@ def decide(caller: Caller, approval_id: str, body: DecisionIn) -> DecisionOut:
     request.decided_by, request.decided_at, request.comment = caller.user_id, now, body.comment
     request.destruction_date = case.destruction_date if closure and approve else None
     changes.save(store.refresh_pending_keys(request), ApprovalItem.status == "pending")
-    changes.save(records.refresh_index_keys(case))
+    cases.hold(changes, case, changed=True)
     kind, subject = _TASKS[("closure" if closure else "override", request.status)]
     changes.create(work.new_task(
         task_id=ids.ulid(), user_id=worker, service_id=case.service_id, kind=kind,
@@ -178,7 +180,10 @@ def decide(caller: Caller, approval_id: str, body: DecisionIn) -> DecisionOut:
     try:
         changes.commit()
     except WriteConflict:
-        now_request = load(caller, approval_id)
+        try:
+            now_request = load(caller, approval_id)
+        except NotFound:
+            raise Conflict("The request and its case were deleted meanwhile.", current=None) from None
         if now_request.status != "pending":
             raise _already_decided(now_request) from None
         raise Conflict("The case changed while deciding; read the request again.",

@@ -85,7 +85,12 @@ def _commit(changes: Changes, what: str, reload: Any) -> None:
     try:
         changes.commit()
     except WriteConflict:
-        raise Conflict(f"Someone else changed the {what} first; read it again.", current=reload()) from None
+        try:
+            current = reload()
+        except NotFound:
+            current = None  # deleted meanwhile
+        changed = "the case" if what == "case" else f"the {what} or its case"
+        raise Conflict(f"Someone else changed {changed} first; read it again.", current=current) from None
 
 
 # ---------------------------------------------------------------- assessments
@@ -101,7 +106,8 @@ def start(caller: Caller, case_id: str, body: AssessmentIn) -> AssessmentOut:
         raise Conflict("The case has an assessment in progress: complete and lock it first.",
                        current=[state(a) for a in existing if a.status != "locked"])
     if any(a.assessment_kind == body.kind for a in existing):
-        raise Conflict(f"The case already has an {body.kind} assessment: start a reassessment instead.")
+        raise Conflict(f"The case already has an {body.kind} assessment: start a reassessment instead.",
+                       current=cases.state(case))
     item = store.new_assessment(case, assessment_id=ids.ulid(), kind=body.kind, reassessment_of=None,
                                 sections={}, override=None, created_by=caller.user_id, created_at=clock.stamp())
     _create(caller, case, item, "assessment.started")
@@ -113,7 +119,7 @@ def reassess(caller: Caller, case_id: str) -> AssessmentOut:
     case = case_for_change(caller, case_id)
     existing, _, _ = store.case_records(case)
     if not existing:
-        raise Conflict("The case has no assessment to reassess: start one.")
+        raise Conflict("The case has no assessment to reassess: start one.", current=cases.state(case))
     last = max(existing, key=lambda a: a.assessment_id)
     if last.status != "locked":
         raise Conflict("The last assessment is still in progress: lock it before reassessing.",
@@ -128,20 +134,24 @@ def reassess(caller: Caller, case_id: str) -> AssessmentOut:
     return assessment_out(item)
 
 
-def _create(caller: Caller, case: CaseItem, item: AssessmentItem, action: str) -> None:
+def _no_closure_waiting(case: CaseItem, what: str) -> None:
+    """The manager decides on the case as it was asked to close: nothing new is added while they decide."""
     if case.pending_closure:
-        raise Conflict("A closure request for the case awaits a manager's decision: no new assessment until it "
-                       "is decided.", current=cases.state(case))
+        raise Conflict(f"A closure request for the case awaits a manager's decision: no new {what} until it is "
+                       "decided.", current=cases.state(case))
+
+
+def _create(caller: Caller, case: CaseItem, item: AssessmentItem, action: str) -> None:
+    _no_closure_waiting(case, "assessment")
     changes = Changes()
     changes.create(item)
-    # The case's version moves with every new assessment, so two starts at once can't both succeed.
-    changes.save(case)
+    cases.hold(changes, case, changed=True)  # a new assessment in progress: no other start, closure or unlock
     changes.create(audit.entry(
         audit.case_entity(case.case_id), service_id=case.service_id, action=action, actor_id=caller.user_id,
         after={"assessmentId": item.assessment_id, "kind": item.assessment_kind,
                "reassessmentOf": item.reassessment_of},
     ))
-    _commit(changes, "case", lambda: cases.state(case))
+    _commit(changes, "case", lambda: cases.state_now(caller, case.case_id))
     count("AssessmentStarted")
 
 
@@ -170,10 +180,8 @@ def save_section(caller: Caller, case_id: str, assessment_id: str, section: str,
     changes = Changes()
     changes.save(item)
     before_level = case.risk_need_level
-    if section == "1":
-        existing, _, _ = store.case_records(case)
-        if apply_level(case, with_replaced(existing, item)):
-            changes.save(case)
+    cases.hold(changes, case, changed=section == "1" and apply_level(
+        case, with_replaced(store.case_records(case)[0], item)))
     changes.create(audit.entry(
         audit.case_entity(case.case_id), service_id=case.service_id, action="assessment.section-saved",
         actor_id=caller.user_id, before={"riskNeedLevel": before_level} if section == "1" else None,
@@ -230,6 +238,7 @@ def lock(caller: Caller, case_id: str, assessment_id: str, if_match: int | None)
     item.status, item.locked_by, item.locked_at = "locked", caller.user_id, clock.stamp()
     changes = Changes()
     changes.save(item)
+    cases.hold(changes, case, changed=False)
     changes.create(audit.entry(
         audit.case_entity(case.case_id), service_id=case.service_id, action="assessment.locked",
         actor_id=caller.user_id, after={"assessmentId": item.assessment_id, "kind": item.assessment_kind},
@@ -271,8 +280,8 @@ def request_override(caller: Caller, case_id: str, assessment_id: str, body: Ove
     changes = Changes()
     changes.save(item)
     existing, _, _ = store.case_records(case)
-    if apply_level(case, with_replaced(existing, item)):  # a previously approved override stops applying
-        changes.save(case)
+    # a previously approved override stops applying
+    cases.hold(changes, case, changed=apply_level(case, with_replaced(existing, item)))
     approvals.add_request(changes, caller, case, approval)
     _commit(changes, "assessment", lambda: state(find(case, assessment_id)))
     count("OverrideRequested")
@@ -294,8 +303,7 @@ def withdraw_override(caller: Caller, case_id: str, assessment_id: str) -> Asses
     changes.save(item)
     before_level = case.risk_need_level
     existing, _, _ = store.case_records(case)
-    if apply_level(case, with_replaced(existing, item)):
-        changes.save(case)
+    cases.hold(changes, case, changed=apply_level(case, with_replaced(existing, item)))
     changes.create(audit.entry(
         audit.case_entity(case.case_id), service_id=case.service_id, action="assessment.override-withdrawn",
         actor_id=caller.user_id, before={"override": before, "riskNeedLevel": before_level},
@@ -311,6 +319,7 @@ def withdraw_override(caller: Caller, case_id: str, assessment_id: str) -> Asses
 def start_plan(caller: Caller, case_id: str, body: PlanIn) -> PlanOut:
     """LSA-4: the plan the locked assessment's section 7 (and 7.4) decided: case or risk management plan."""
     case = case_for_change(caller, case_id)
+    _no_closure_waiting(case, "plan")
     item = store.assessment(case, body.assessment_id) if ids.is_ulid(body.assessment_id) else None
     if item is None:
         raise Invalid("assessmentId", "no assessment with this id in the case")
@@ -321,16 +330,19 @@ def start_plan(caller: Caller, case_id: str, body: PlanIn) -> PlanOut:
         raise Invalid("assessmentId", "the assessment's section 7.4 does not say which plan is needed")
     _, plans, _ = store.case_records(case)
     if any(p.assessment_id == item.assessment_id for p in plans):
-        raise Conflict("This assessment already has its plan.")
+        raise Conflict("This assessment already has its plan.", current=cases.state(case))
     plan = store.new_plan(case, plan_id=ids.ulid(), assessment_id=item.assessment_id, plan_type=kind,
                           created_by=caller.user_id, created_at=clock.stamp())
     changes = Changes()
     changes.create(plan)
+    # A plan decides which closure the case may ask for (APR-1) and that its assessment has its plan; the locked
+    # assessment it follows is held by the case too (an unlock moves the case on).
+    cases.hold(changes, case, changed=True)
     changes.create(audit.entry(
         audit.case_entity(case.case_id), service_id=case.service_id, action="plan.started", actor_id=caller.user_id,
         after={"planId": plan.plan_id, "planType": kind, "assessmentId": item.assessment_id},
     ))
-    _commit(changes, "case", lambda: cases.state(case))
+    _commit(changes, "case", lambda: cases.state_now(caller, case.case_id))
     count("PlanStarted")
     return plan_out(plan)
 
@@ -360,12 +372,20 @@ def save_plan_section(caller: Caller, case_id: str, plan_id: str, section: str, 
     plan.sections = {**(plan.sections or {}), section: content}
     changes = Changes()
     changes.save(plan)
+    cases.hold(changes, case, changed=False)  # a closed case's plan is final
     changes.create(audit.entry(
         audit.case_entity(case.case_id), service_id=case.service_id, action="plan.section-saved",
         actor_id=caller.user_id, after={"planId": plan.plan_id, "section": section},
     ))
-    _commit(changes, "plan", lambda: plan_out(store.plan(case, plan_id)))  # type: ignore[arg-type]
+    _commit(changes, "plan", lambda: _plan_state(case, plan_id))
     return plan_out(plan)
+
+
+def _plan_state(case: CaseItem, plan_id: str) -> dict[str, Any]:
+    found = store.plan(case, plan_id)
+    if found is None:
+        raise NotFound("No plan with that id in this case.")
+    return plan_out(found).model_dump(mode="json", by_alias=True)
 
 
 def history(caller: Caller, case_id: str) -> HistoryOut:

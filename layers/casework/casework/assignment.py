@@ -50,7 +50,7 @@ def assign(caller: Caller, case_id: str, body: AssignmentIn, if_match: int | Non
         changes.create(task)
     case.assigned_to = new_id
     case.assignment_task_id = task.task_id if task else None
-    changes.save(records.refresh_index_keys(case))
+    cases.hold(changes, case, changed=True)  # a worker now, or none: what record maintenance (DEL-3) waits for
     changes.create(audit.entry(
         audit.case_entity(case.case_id), service_id=caller.service_id,
         action="case.assigned" if new_id else "case.unassigned", actor_id=caller.user_id,
@@ -59,8 +59,7 @@ def assign(caller: Caller, case_id: str, body: AssignmentIn, if_match: int | Non
     try:
         changes.commit()
     except WriteConflict:
-        now_case = cases.load(caller, case_id)
-        raise Conflict("Someone else changed the case first.", current=cases.state(now_case)) from None
+        raise Conflict("Someone else changed the case first.", current=cases.state_now(caller, case_id)) from None
     count("CaseAssigned" if new_id else "CaseUnassigned")
     return AssignmentOut(case_id=case.case_id, previous=previous, current=views.user_ref(worker) if worker else None,
                          changed=True, case=views.case_out(case))

@@ -58,18 +58,20 @@ def open_case(caller: Caller, body: CaseIn) -> CaseOut:
     allowed = JUSTICE_CASE_TYPES if caller.service_kind.startswith("justice") else CHILDREN_CASE_TYPES
     if body.case_type not in allowed:
         raise Invalid("caseType", f"a {caller.service_kind} service opens {', '.join(sorted(allowed))} cases")
-    person = records.person(caller.service_id, body.urn)
-    if person is None:
+    found = records.person(caller.service_id, body.urn)
+    if found is None:
         raise Invalid("urn", "no person with this URN in your service")
     number = directory_store.next_case_number(caller.service_id)
-    case = records.new_case(person, case_id=ids.ulid(), case_number=number, case_type=body.case_type,
+    case = records.new_case(found, case_id=ids.ulid(), case_number=number, case_type=body.case_type,
                             opened_at=clock.stamp())
     changes = Changes()
     changes.create(case)
     changes.create(records.case_ref(case))
-    changes.update(person, records.count_case(), versioned=False)
-    if int(person.case_count or 0) == 1:  # the person's first case now has company: flag it too
-        first = records.first_case(person)
+    # Conditional on the cases read, so two cases opened at once both get the "multiple cases" flag right, and on
+    # the person's generation, so a case is never opened into records an import has just replaced.
+    changes.update(found, records.count_case(), records.cases_unchanged(found), versioned=False)
+    if int(found.case_count or 0) == 1:  # the person's first case now has company: flag it too
+        first = records.first_case(found)
         if first is not None:
             changes.update(first, records.mark_multiple(), versioned=False)
     changes.create(audit.entry(
@@ -79,7 +81,9 @@ def open_case(caller: Caller, body: CaseIn) -> CaseOut:
     try:
         changes.commit()
     except WriteConflict:
-        raise Conflict("The person changed while the case was being opened; try again.") from None
+        raise Conflict("The person changed while the case was being opened; try again.",
+                       current=person(caller, body.urn).model_dump(mode="json", by_alias=True)
+                       ) from None
     count("CaseOpened")
     return views.case_out(case)
 
@@ -144,6 +148,27 @@ def _audit_page(page: StorePage[AuditItem]) -> Page[AuditEntryOut]:
     return Page[AuditEntryOut](items=[views.audit_out(e) for e in page.items], next=page.next)
 
 
+def hold(changes: Changes, case: CaseItem, *, changed: bool) -> None:
+    """A change of the case or its records holds to the case as it was read, so two requests whose rules exclude
+    each other can't both commit (docs/decisions.md, "Requests that exclude each other"): the case is saved, moving
+    its version on, when the change alters what other requests decide on (its status, worker, pending closure,
+    level, which assessments and plans it has); otherwise it is only checked to be unchanged. Either way the case
+    must still be its person's current record: an import that replaced the person meanwhile fails the change."""
+    if changed:
+        changes.save(records.refresh_index_keys(case))
+    else:
+        changes.check(case)
+    changes.check(*records.still_current(case), versioned=False)
+
+
 def state(case: CaseItem) -> dict[str, object]:
     """A case as a 409 answer carries it."""
     return views.case_out(case).model_dump(mode="json", by_alias=True)
+
+
+def state_now(caller: Caller, case_id: str) -> dict[str, object] | None:
+    """The case as it is now, for the 409 of a race lost at the write: None once it has been deleted."""
+    try:
+        return state(load(caller, case_id))
+    except NotFound:
+        return None

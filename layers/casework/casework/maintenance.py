@@ -7,6 +7,7 @@ way round it (delete the person's cases one by one first)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from casework import assessments, cases
@@ -36,12 +37,11 @@ def _case(caller: Caller, case_id: str) -> CaseItem:
     return case
 
 
-def _commit(changes: Changes, caller: Caller, case_id: str | None) -> None:
+def _commit(changes: Changes, current: Callable[[], Any]) -> None:
     try:
         changes.commit()
     except WriteConflict:
-        current: Any = cases.state(cases.load(caller, case_id)) if case_id else None
-        raise Conflict("The record changed while it was being deleted; look again.", current=current) from None
+        raise Conflict("The record changed meanwhile; nothing was changed: look again.", current=current()) from None
 
 
 def _tombstone(entity: str, caller: Caller, action: str, what: dict[str, Any], reason: str) -> Any:
@@ -71,14 +71,14 @@ def delete_assessment(caller: Caller, case_id: str, assessment_id: str, body: Ma
                               *(a for a in approvals if a.assessment_id == item.assessment_id)]
     before_level = case.risk_need_level
     changes = Changes()
-    _delete(changes, gone, "report it: an assessment never carries this many records")
+    _delete(changes, gone, "report it: an assessment never carries this many records", besides=3)
     assessments.apply_level(case, [a for a in found if a.assessment_id != item.assessment_id])
-    changes.save(case)
+    cases.hold(changes, case, changed=True)
     what = {"assessmentId": item.assessment_id, "kind": item.assessment_kind, "reassessmentOf": item.reassessment_of,
             "status": item.status, "caseNumber": int(case.case_number), "riskNeedLevel": before_level,
             "plans": [p.plan_id for p in plans if p.assessment_id == item.assessment_id]}
     changes.create(_tombstone(audit.case_entity(case.case_id), caller, "assessment.deleted", what, body.reason))
-    _commit(changes, caller, case_id)
+    _commit(changes, lambda: cases.state_now(caller, case_id))
     count("AssessmentDeleted")
     return MaintenanceOut(action="assessment.deleted", deleted=[f"assessment {item.assessment_id}"] + [
         f"plan {p.plan_id}" for p in plans if p.assessment_id == item.assessment_id],
@@ -103,9 +103,10 @@ def unlock(caller: Caller, case_id: str, assessment_id: str, body: MaintenanceIn
     item.status, item.locked_by, item.locked_at = "in-progress", None, None
     changes = Changes()
     changes.save(item)
+    cases.hold(changes, case, changed=True)  # an assessment in progress again: no closure request, no new one
     changes.create(_tombstone(audit.case_entity(case.case_id), caller, "assessment.unlocked",
                               {"assessmentId": item.assessment_id, "kind": item.assessment_kind}, body.reason))
-    _commit(changes, caller, case_id)
+    _commit(changes, lambda: cases.state_now(caller, case_id))
     count("AssessmentUnlocked")
     return MaintenanceOut(action="assessment.unlocked", deleted=[], audit_entity=audit.case_entity(case.case_id))
 
@@ -121,7 +122,7 @@ def delete_case(caller: Caller, case_id: str, body: MaintenanceIn) -> Maintenanc
     found, plans, approvals = store.case_records(case)
     gone: list[RecordItem] = [case, *found, *plans, *approvals]
     changes = Changes()
-    _delete(changes, gone, "delete its reassessments one at a time (latest first)")
+    _delete(changes, gone, "delete its reassessments one at a time (latest first)", besides=4)
     others = [c for c in all_cases if c.case_id != case.case_id]
     if person is not None:
         person.case_count = len(others)
@@ -135,7 +136,7 @@ def delete_case(caller: Caller, case_id: str, body: MaintenanceIn) -> Maintenanc
     changes.create(_tombstone(audit.case_entity(case.case_id), caller, "case.deleted", what, body.reason))
     changes.create(_tombstone(audit.person_entity(case.service_id, case.urn), caller, "case.deleted", what,
                               body.reason))
-    _commit(changes, caller, None)
+    _commit(changes, lambda: cases.state_now(caller, case_id))
     count("CaseDeleted")
     return MaintenanceOut(action="case.deleted", deleted=[f"case {int(case.case_number)}"] + [
         f"assessment {a.assessment_id}" for a in found] + [f"plan {p.plan_id}" for p in plans] + [
@@ -155,29 +156,38 @@ def delete_person(caller: Caller, urn: str, body: MaintenanceIn) -> MaintenanceO
     held = [int(c.case_number) for c in case_items if c.assigned_to]
     if held:
         raise Conflict("Unassign every case of the person first: " + ", ".join(f"case {n}" for n in held)
-                       + " still assigned.", assigned=held)
+                       + " still assigned.", assigned=held, current=_person_now(caller, urn))
     _confirmed(body, f"DELETE PERSON {urn}")
     what = {"urn": urn, "surname": person.surname,
             "cases": [int(c.case_number) for c in case_items],
             "records": {kind: sum(isinstance(i, cls) for i in items) for kind, cls in (
                 ("assessments", AssessmentItem), ("plans", PlanItem), ("approvals", ApprovalItem))}}
     changes = Changes()
-    _delete(changes, items, "delete the person's cases one at a time")
+    _delete(changes, items, "delete the person's cases one at a time", besides=1)
     changes.create(_tombstone(audit.person_entity(caller.service_id, urn), caller, "person.deleted", what,
                               body.reason))
     for case in case_items:
         if len(changes) < MAX_ITEMS:  # each case's own trail says where it went, as far as the transaction holds
             changes.create(_tombstone(audit.case_entity(case.case_id), caller, "person.deleted", what, body.reason))
-    _commit(changes, caller, None)
+    _commit(changes, lambda: _person_now(caller, urn))
     count("PersonDeleted")
     return MaintenanceOut(action="person.deleted", deleted=[f"person {urn}"] + [
         f"case {int(c.case_number)}" for c in case_items], audit_entity=audit.person_entity(caller.service_id, urn))
 
 
-def _delete(changes: Changes, items: list[RecordItem], way_round: str) -> None:
-    """Each item (conditional on its version where it has one) and the reference items derived from it."""
+def _person_now(caller: Caller, urn: str) -> dict[str, Any] | None:
+    """The person as they are now, for a 409: None once deleted."""
+    try:
+        return cases.person(caller, urn).model_dump(mode="json", by_alias=True)
+    except NotFound:
+        return None
+
+
+def _delete(changes: Changes, items: list[RecordItem], way_round: str, *, besides: int) -> None:
+    """Each item (conditional on its version where it has one) and the reference items derived from it; `besides`:
+    how many other items the transaction must still hold."""
     refs = references.all_refs(items)
-    if len(items) + len(refs) + 3 > MAX_ITEMS:
+    if len(items) + len(refs) + besides > MAX_ITEMS:
         raise Conflict(f"This would delete {len(items) + len(refs)} items, more than one transaction holds "
                        f"({MAX_ITEMS}); {way_round} first.")
     for item in [*items, *refs]:

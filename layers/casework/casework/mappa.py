@@ -71,6 +71,22 @@ def _commit(changes: Changes, current: Callable[[], object] | None = None) -> No
                        **({"current": current()} if current is not None else {})) from None
 
 
+def _hold(changes: Changes, person: PersonItem, flag: store.Flag) -> None:
+    """A change of the person's discussions updates the person item (its flag, MAP-3) conditional on the version
+    read. The flag and MAP-4's "at most one current discussion" are decided from what was read, so of two changes at
+    once only one commits; and a deletion of the person or an import replacing them, both conditional on the
+    person's version too, can't miss or lose a discussion written meanwhile."""
+    changes.update(person, flag)
+
+
+def _listing(caller: Caller, urn: str) -> object:
+    """The person's discussions as a 409 answer carries them (as `GET /people/{urn}/mappa` shows them)."""
+    try:
+        return discussions(caller, urn).model_dump(mode="json", by_alias=True)
+    except NotFound:
+        return None
+
+
 def record(caller: Caller, urn: str, body: MappaIn) -> MappaOut:
     """MAP-1 a new discussion; MAP-4 with `endCurrent` the current one is ended the day before it."""
     require(caller, Right.MAPPA_RECORD)
@@ -106,9 +122,9 @@ def record(caller: Caller, urn: str, body: MappaIn) -> MappaOut:
         flag = store.flag_current(discussion)
     else:  # a current one ended just now ends before this one; with none current this may be an older one
         flag = store.flag_ended(discussion if person.mappa_current else _last_ended(person, discussion))
-    changes.update(person, flag, store.flag_unchanged(person), versioned=False)
+    _hold(changes, person, flag)
     changes.create(_entry(caller, person, "mappa.recorded", after=_snapshot(discussion)))
-    _commit(changes)
+    _commit(changes, lambda: _listing(caller, urn))
     count("MappaRecorded")
     return views.mappa_out(caller, discussion, person, [])
 
@@ -190,17 +206,18 @@ def amend(caller: Caller, discussion_id: str, body: MappaPatch, if_match: int | 
     changes = Changes()
     changes.save(found)
     if now_current:
-        changes.update(person, store.flag_current(found), store.flag_unchanged(person), versioned=False)
+        flag = store.flag_current(found)
     elif was_current:
-        changes.update(person, store.flag_ended(found), store.flag_unchanged(person), versioned=False)
+        flag = store.flag_ended(found)
     elif person.mappa_current is None:
-        last = _last_ended(person, found)
-        if last.discussion_id != person.mappa_last_ended:
-            changes.update(person, store.flag_ended(last), store.flag_unchanged(person), versioned=False)
+        flag = store.flag_ended(_last_ended(person, found))
+    else:  # an older, ended discussion amended while another is current: the flag stays
+        flag = []
+    _hold(changes, person, flag)
     action = "mappa.ended" if was_current and not now_current else "mappa.updated"
     changes.create(_entry(caller, person, action, before=before,
                           after={**_snapshot(found), "detailsChanged": details_changed}))
-    _commit(changes, lambda: _state(caller, _load(caller, discussion_id)))
+    _commit(changes, lambda: _discussion_now(caller, discussion_id))
     count("MappaUpdated")
     return views.mappa_out(caller, found, person, store.notifications_of(found))
 
@@ -212,6 +229,14 @@ def _state(caller: Caller, found: MappaItem) -> dict[str, object]:
     assert person is not None  # a discussion lives in its person's partition
     return views.mappa_out(caller, found, person, store.notifications_of(found)).model_dump(mode="json",
                                                                                          by_alias=True)
+
+
+def _discussion_now(caller: Caller, discussion_id: str) -> dict[str, object] | None:
+    """The discussion as it is now, for the 409 of a race lost at the write: None once deleted."""
+    try:
+        return _state(caller, _load(caller, discussion_id))
+    except NotFound:
+        return None
 
 
 def _last_ended(person: PersonItem, changed: MappaItem) -> MappaItem:
@@ -254,7 +279,7 @@ def notify(caller: Caller, discussion_id: str, body: NotificationIn) -> Notifica
     found = _load(caller, discussion_id)
     if found.date_ended is not None:
         raise Conflict("The discussion has ended: notify from the person's current discussion.",
-                       dateEnded=found.date_ended)
+                       dateEnded=found.date_ended, current=_state(caller, found))
     if body.date_notified.isoformat() < found.date_of_discussion:
         raise Invalid("dateNotified", "must not be before the date of discussion")
     if body.date_notified > clock.today():
@@ -272,6 +297,8 @@ def notify(caller: Caller, discussion_id: str, body: NotificationIn) -> Notifica
     changes = Changes()
     changes.create(note)
     changes.create(store.notification_ref(note))
+    changes.check(found)  # the discussion as read: one ended meanwhile takes no notification
+    changes.update(person, *records.record_added(person), versioned=False)
     pending = None
     if body.send_alert:
         due = calendar.add_working_days(body.date_notified, ACKNOWLEDGE_WITHIN_WORKING_DAYS, caller.nation)
@@ -280,7 +307,7 @@ def notify(caller: Caller, discussion_id: str, body: NotificationIn) -> Notifica
     changes.create(_entry(caller, person, "mappa.notified", after={
         "discussionId": found.discussion_id, "notificationId": note.notification_id, "recipients": wanted,
         "dateNotified": note.date_notified, "sendAlert": body.send_alert}))
-    _commit(changes)
+    _commit(changes, lambda: _discussion_now(caller, discussion_id))
     count("MappaNotified")
     queued = notifications.send_now(pending) if pending is not None else 0
     return views.notification_out(note, person, queued=queued)
@@ -313,9 +340,11 @@ def acknowledge(caller: Caller, notification_id: str) -> NotificationOut:
     actions, condition = store.acknowledgement(caller.user_id, now)
     changes = Changes()
     changes.update(note, actions, condition, versioned=False)
+    changes.check(*records.still_current(note), versioned=False)
     changes.create(_entry(caller, person, "mappa.acknowledged", after={
         "discussionId": note.discussion_id, "notificationId": note.notification_id}))
-    _commit(changes)
+    _commit(changes, lambda: views.notification_out(*_note_for(caller, notification_id)).model_dump(
+        mode="json", by_alias=True))
     count("MappaAcknowledged")
     acknowledged = store.find_notification(notification_id)
     return views.notification_out(acknowledged or note, person)

@@ -107,6 +107,9 @@ def notifications_of(discussion: MappaItem) -> list[MappaNotificationItem]:
 # ---------------------------------------------------------------- the person's flag (MAP-3, MAP-4)
 
 
+Flag = list[Action]  # the update of a person's MAPPA flag
+
+
 def flag_current(discussion: MappaItem) -> list[Action]:
     return [PersonItem.mappa_current.set(discussion.discussion_id),
             PersonItem.mappa_review_date.set(discussion.review_date)]
@@ -115,21 +118,6 @@ def flag_current(discussion: MappaItem) -> list[Action]:
 def flag_ended(discussion: MappaItem) -> list[Action]:
     return [PersonItem.mappa_current.remove(), PersonItem.mappa_review_date.remove(),
             PersonItem.mappa_last_ended.set(discussion.discussion_id)]
-
-
-def no_current_discussion() -> Condition:
-    return PersonItem.mappa_current.does_not_exist()
-
-
-def current_is(discussion_id: str) -> Condition:
-    return PersonItem.mappa_current == discussion_id
-
-
-def flag_unchanged(person: PersonItem) -> Condition:
-    """The person's flag is still what was read (so MAP-4's 'at most one current' holds under races)."""
-    if person.mappa_current:
-        return current_is(person.mappa_current)
-    return no_current_discussion()
 
 
 # ---------------------------------------------------------------- acknowledgement (MAP-6)

@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Literal
 
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 
 from casework.store.models import (
     CaseItem,
     CaseRefItem,
+    MappaItem,
+    MappaNotificationItem,
     PersonItem,
     RecordItem,
 )
@@ -90,6 +94,31 @@ def person_with_records(service_id: str, urn: str) -> tuple[PersonItem | None, l
     if found is not None and found.records_at:
         records = list(RecordItem.query(partition(found), consistent_read=True))
     return found, records
+
+
+def same_generation(person: PersonItem) -> Condition:
+    """The person's records are still the generation read: no import has replaced them since (TRN-4)."""
+    if person.records_at:
+        return PersonItem.records_at == person.records_at
+    return PersonItem.records_at.does_not_exist()
+
+
+def still_current(item: CaseItem | MappaItem | MappaNotificationItem) -> tuple[PersonItem, Condition]:
+    """For a change of a record found through its person (`current`): the person item to check and the condition
+    that the record is still of the person's current generation. An import that replaced the person after the record
+    was read fails the change, which would otherwise land in the replaced generation and be lost with it."""
+    base = _person_pk(item.service_id, item.urn)
+    head = PersonItem(base, "PERSON")
+    if item.pk == base:
+        return head, PersonItem.records_at.does_not_exist()
+    return head, PersonItem.records_at == item.pk.removeprefix(f"{base}#")
+
+
+def record_added(person: PersonItem) -> tuple[list[Action], Condition]:
+    """The update of the person item for a record added under them that changes nothing else of theirs: none of
+    their attributes, but their version moves on (a deletion of the person that read them before fails rather than
+    leave the new record behind), in the generation read (an import replacing them meanwhile fails the addition)."""
+    return [], same_generation(person)
 
 
 def new_person(service_id: str, urn: str, *, forename: str, surname: str, date_of_birth: str,
@@ -196,3 +225,13 @@ def _sort_of(sort: SortBy):  # type: ignore[no-untyped-def]
 def count_case():  # type: ignore[no-untyped-def]
     """The update that counts one more case for a person."""
     return [PersonItem.case_count.add(1)]
+
+
+def cases_unchanged(person: PersonItem) -> Condition:
+    """The person still has the cases read (their count, in the generation read): a case opened or deleted
+    meanwhile, or an import replacing the person, fails the change."""
+    count = int(person.case_count or 0)
+    same_count = PersonItem.case_count == count
+    if count == 0:
+        same_count = same_count | PersonItem.case_count.does_not_exist()
+    return same_count & same_generation(person)

@@ -62,6 +62,16 @@ class Changes:
     def delete(self, item: Model, condition: Condition | None = None) -> None:
         self._ops.append(("delete", item, condition))
 
+    def check(self, item: Model, condition: Condition | None = None, *, versioned: bool = True) -> None:
+        """Write nothing to `item`, but hold the transaction to it: still at the version read (unless
+        `versioned=False`) and meeting `condition`. For a change that depends on an item it does not alter."""
+        if versioned:
+            version = item._handle_version_attribute()  # the condition save() would add; nothing is changed
+            condition = version if condition is None else (condition if version is None else condition & version)
+        if condition is None:
+            raise ValueError("a check needs a condition (or a versioned item)")
+        self._ops.append(("check", item, condition))
+
     def commit(self) -> None:
         if not self._ops:
             return
@@ -74,6 +84,10 @@ class Changes:
                         tx.save(item, condition=arg)
                     elif op == "update":
                         tx.update(item, actions=arg[0], condition=arg[1], add_version_condition=arg[2])
+                    elif op == "check":
+                        tx.condition_check(type(item), getattr(item, item._hash_keyname),
+                                           getattr(item, item._range_keyname) if item._range_keyname else None,
+                                           condition=arg)
                     else:
                         tx.delete(item, condition=arg)
         except TransactWriteError as error:
