@@ -8,13 +8,18 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
 
 
 class LocalRun:
@@ -98,3 +103,28 @@ class HttpApi:
 
     def delete(self, path: str, user: str | None, **kw: Any) -> HttpAnswer:
         return self.call("DELETE", path, user, **kw)
+
+
+def at_once(**calls: Callable[[], T]) -> dict[str, T]:
+    """Each call from its own thread, all released by one barrier; the answers by name. Against the local run,
+    whose instances answer in parallel, the calls really race."""
+    start = threading.Barrier(len(calls))
+
+    def fire(call: Callable[[], T]) -> T:
+        start.wait(timeout=30)
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        futures = {name: pool.submit(fire, call) for name, call in calls.items()}
+        return {name: future.result(timeout=120) for name, future in futures.items()}
+
+
+def new_case(run: LocalRun, user: str, prefix: str, surname: str = "Brodie") -> dict[str, Any]:
+    """A new person (a fresh URN starting with `prefix`) with one open LS/CMI case, unassigned; the case."""
+    urn = f"{prefix}-{uuid.uuid4().hex[:8].upper()}"
+    made = run.call("POST", "/people", user, json={
+        "urn": urn, "forename": "Ailsa", "surname": surname, "dateOfBirth": "1990-06-01"})
+    assert made.status_code == 201, made.text
+    case = run.call("POST", "/cases", user, json={"urn": urn, "caseType": "ls-cmi"})
+    assert case.status_code == 201, case.text
+    return dict(case.json())

@@ -4,15 +4,12 @@ instances run them in parallel; afterwards every 2xx is in the stored state and 
 
 from __future__ import annotations
 
-import threading
-import uuid
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import pytest
 
-from tests.e2e.runner import HttpApi
+from tests.e2e.runner import HttpApi, at_once, new_case
 from tests.integration.lscmi_flow import fill_full, lock, start
 
 pytestmark = pytest.mark.e2e
@@ -20,36 +17,9 @@ LEADER, ASSESSOR, ASSESSOR2 = "COMMUNITY_LEADER", "COMMUNITY_ASSESSOR", "COMMUNI
 ROUNDS = 4
 
 
-def at_once(*calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls in threads released together; their answers in the order given."""
-    start_line = threading.Barrier(len(calls))
-    answers: dict[int, Any] = {}
-
-    def run(n: int) -> None:
-        start_line.wait()
-        answers[n] = calls[n]()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return [answers[n] for n in range(len(calls))]
-
-
-def new_case(api: HttpApi, surname: str = "Lostwrite") -> str:
-    urn = f"URN-LW-{uuid.uuid4().hex[:8].upper()}"
-    person = api.post("/people", LEADER, {"urn": urn, "forename": "Ack", "surname": surname,
-                                          "dateOfBirth": "1991-01-01"})
-    assert person.status == 201, person.json()
-    case = api.post("/cases", LEADER, {"urn": urn, "caseType": "ls-cmi"})
-    assert case.status == 201, case.json()
-    return str(case.json()["caseId"])
-
-
 def closure_waiting(api: HttpApi, assessor_id: str) -> tuple[str, str]:
     """A case with a locked full 1-8 and a closure request (no plan) waiting for the team leader."""
-    case_id = new_case(api)
+    case_id = new_case(api.run, LEADER, "URN-LW")["caseId"]
     assert api.put(f"/cases/{case_id}/assignment", LEADER, {"userId": assessor_id}).status == 200
     assessment = start(api, ASSESSOR, case_id)  # type: ignore[arg-type]
     fill_full(api, ASSESSOR, case_id, assessment["assessmentId"])  # type: ignore[arg-type]
@@ -68,20 +38,22 @@ def audit(api: HttpApi, case_id: str) -> list[dict[str, Any]]:
 def test_r1_every_acknowledged_write_stands_when_conflicting_writes_arrive_at_once(local_run):
     api = local_run.api()
     workers = {ASSESSOR: local_run.user_id(ASSESSOR), ASSESSOR2: local_run.user_id(ASSESSOR2)}
-    shared = new_case(api, surname="Shared")
+    shared = new_case(local_run, LEADER, "URN-LW", surname="Shared")["caseId"]
     fired = succeeded = 0
     for _ in range(ROUNDS):
         closing, approval_id = closure_waiting(api, workers[ASSESSOR])
         version = api.get(f"/cases/{shared}", LEADER).headers["etag"]
         targets = [workers[ASSESSOR], workers[ASSESSOR2], None]
 
-        decision, moved, *contending, created = at_once(
-            partial(api.post, f"/approvals/{approval_id}/decision", LEADER, {"decision": "approve"}),
-            partial(api.put, f"/cases/{closing}/assignment", LEADER, {"userId": workers[ASSESSOR2]}),
-            *[partial(api.put, f"/cases/{shared}/assignment", LEADER, {"userId": t}, headers={"If-Match": version})
-              for t in targets],
-            partial(new_case, api, surname="Alongside"),
+        answered = at_once(
+            decision=partial(api.post, f"/approvals/{approval_id}/decision", LEADER, {"decision": "approve"}),
+            moved=partial(api.put, f"/cases/{closing}/assignment", LEADER, {"userId": workers[ASSESSOR2]}),
+            **{f"shared{n}": partial(api.put, f"/cases/{shared}/assignment", LEADER, {"userId": t},
+                                     headers={"If-Match": version}) for n, t in enumerate(targets)},
+            created=partial(new_case, local_run, LEADER, "URN-LW", surname="Alongside"),
         )
+        decision, moved, created = answered["decision"], answered["moved"], answered["created"]["caseId"]
+        contending = [answered[f"shared{n}"] for n in range(len(targets))]
         answers = [decision, moved, *contending]
         fired += len(answers) + 2
         succeeded += sum(a.status < 300 for a in answers) + 2

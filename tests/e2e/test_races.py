@@ -7,16 +7,14 @@ Which item each pair is conditional on is listed in docs/decisions.md ("Requests
 
 from __future__ import annotations
 
-import threading
-import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 import requests
 
+from tests.e2e.runner import at_once, new_case
 from tests.integration.lscmi_flow import fill_full, lock, start
 
 pytestmark = pytest.mark.e2e
@@ -42,17 +40,6 @@ def figures() -> Iterator[None]:
 # ---------------------------------------------------------------- set-ups (LS/CMI: tests/integration's, over HTTP)
 
 
-def new_case(run: Any, user: str, prefix: str) -> dict[str, Any]:
-    """A new person (a fresh URN starting with `prefix`) with one open LS/CMI case, unassigned; the case."""
-    urn = f"{prefix}-{uuid.uuid4().hex[:8].upper()}"
-    made = run.call("POST", "/people", user, json={
-        "urn": urn, "forename": "Ailsa", "surname": "Brodie", "dateOfBirth": "1990-06-01"})
-    assert made.status_code == 201, made.text
-    case = run.call("POST", "/cases", user, json={"urn": urn, "caseType": "ls-cmi"})
-    assert case.status_code == 201, case.text
-    return dict(case.json())
-
-
 def locked_full(run: Any, user: str, case_id: str, *, plan_type: str | None = None) -> str:
     """A full 1-8 completed and locked (LSA-5); with `plan_type`, 7.4 says which plan follows. Its path."""
     api = run.api()
@@ -64,19 +51,6 @@ def locked_full(run: Any, user: str, case_id: str, *, plan_type: str | None = No
 
 
 # ---------------------------------------------------------------- firing and judging
-
-
-def at_once(**calls: Callable[[], requests.Response]) -> dict[str, requests.Response]:
-    """Each call from its own thread, all released by one barrier; the answers by name."""
-    start = threading.Barrier(len(calls))
-
-    def fire(call: Callable[[], requests.Response]) -> requests.Response:
-        start.wait(timeout=30)
-        return call()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        futures = {name: pool.submit(fire, call) for name, call in calls.items()}
-        return {name: future.result(timeout=60) for name, future in futures.items()}
 
 
 def judged(pair: str, answers: dict[str, requests.Response], *, refused: dict[str, set[int]] | None = None,
