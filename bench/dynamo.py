@@ -373,8 +373,8 @@ def seed_transfer(world: World) -> None:
     """A destination, an export, a finished import and imports awaiting their file (to cancel)."""
     import boto3
 
-    from casework import imports, transfer_file
     from casework.config import settings
+    from casework.transfer import file_format, imports
 
     if not _transfer_routes():
         return
@@ -390,7 +390,7 @@ def seed_transfer(world: World) -> None:
                                                            "destinationId": world.destination_id}))
     assert status == 201, body
     world.export_id = body["exportId"]
-    raw, _ = transfer_file.write(
+    raw, _ = file_format.write(
         body={"person": {"urn": f"IMP{world.size}", "forename": "Ima", "surname": "Port", "dateOfBirth": "1990-01-01"},
               "cases": [{"caseId": "01JB8Y0Q7W6X4Z2V9T3S5R1P0N", "caseNumber": 1, "caseType": "ls-cmi",
                          "status": "closed", "openedAt": "2024-01-01T00:00:00Z"}], "records": []},
@@ -886,7 +886,8 @@ def seed_lscmi(world: World, people_count: int) -> None:
     (the case's level derived by `assessments.apply_level`), with batch writes. Assigned cases serve the
     assessor's changes (the leader holds the write-any right); unassigned ones, taken from the top of the
     unassigned table, serve record maintenance; their people hold one case each, so a person can be deleted."""
-    from casework import assessments, clock, ids, lscmi
+    from casework import clock, ids
+    from casework.lscmi import assessments, scoring
     from casework.store import assessments as store
     from casework.store import records
     from casework.store.models import RecordItem
@@ -901,8 +902,8 @@ def seed_lscmi(world: World, people_count: int) -> None:
 
     def sections(total: int, merited: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {name: {"answers": {}, "text": "bench", "savedBy": LEADER, "savedAt": now}
-                               for name in lscmi.SECTIONS["full"] if name != "7.4"}
-        out["1"].update(scores=lscmi.filled_to(total), total=total)
+                               for name in scoring.SECTIONS["full"] if name != "7.4"}
+        out["1"].update(scores=scoring.filled_to(total), total=total)
         out["7"]["fullAssessmentMerited"] = merited
         return out
 
@@ -1052,9 +1053,9 @@ def lscmi_probes() -> list[Probe]:
 
 
 def _scores(total: int) -> dict[str, int]:
-    from casework import lscmi
+    from casework.lscmi import scoring
 
-    return lscmi.filled_to(total)
+    return scoring.filled_to(total)
 
 
 def _plan_request(made: dict[str, str]) -> Request:

@@ -11,7 +11,7 @@
   new. Timed over the confirms.
 - **requests**: the DynamoDB requests and items written by operation for the import and the replace (round 1),
   beside the raw write's, so a ratio can be read as work rather than as moto's speed.
-- **export**: `transfer.export` of each person's latest (closed) case: reading the person, writing the file to
+- **export**: `transfer.outbound.export` of each person's latest (closed) case: reading the person, writing the file to
   S3 and the export job; the file sizes are summed.
 
 Each timing is the median of `--runs` rounds, each round into fresh tables.
@@ -89,9 +89,9 @@ def _started(leader: Any, files: list[bytes]) -> list[str]:
     """An import job per file, its file put where the upload form says; the keys."""
     import boto3
 
-    from casework import imports
     from casework.config import settings
     from casework.schemas.transfer import ImportIn
+    from casework.transfer import imports
 
     s3 = boto3.client("s3")
     keys = []
@@ -117,9 +117,10 @@ def _round(n: int, files: list[bytes], again: list[bytes]) -> dict[str, Any]:
     import boto3
 
     from bench.dynamo import Meter
-    from casework import admin, directory, imports, transfer
+    from casework import admin, directory
     from casework.config import settings
     from casework.schemas.transfer import ConfirmIn, DestinationIn, ExportIn
+    from casework.transfer import addresses, imports, outbound
     from local import template
 
     ddb = boto3.client("dynamodb")
@@ -183,7 +184,7 @@ def _round(n: int, files: list[bytes], again: list[bytes]) -> dict[str, Any]:
         replace_seconds = time.perf_counter() - started
     replace_requests = _requests(calls)
 
-    destination = transfer.add_destination(admin_caller, DestinationIn(name="Back", email="back@x.example.org"))
+    destination = addresses.add_destination(admin_caller, DestinationIn(name="Back", email="back@x.example.org"))
     latest = []
     from casework.store import records
 
@@ -191,7 +192,7 @@ def _round(n: int, files: list[bytes], again: list[bytes]) -> dict[str, Any]:
         _, held = records.person_with_cases(service, f"BULK-{p:04d}")
         latest.append(held[-1].case_id)
     started = time.perf_counter()
-    sizes = [transfer.export(leader, ExportIn(case_id=c, destination_id=destination.destination_id)).size
+    sizes = [outbound.export(leader, ExportIn(case_id=c, destination_id=destination.destination_id)).size
              for c in latest]
     export_seconds = time.perf_counter() - started
     return {"import_s": import_seconds, "raw_s": raw_seconds, "replace_s": replace_seconds,

@@ -107,13 +107,14 @@ PARTNERS = {
 
 
 def _transfer_partners(service_id: str, admin_user: DemoUser) -> None:
-    from casework import directory, transfer
+    from casework import directory
     from casework.schemas.transfer import DestinationIn, SenderIn
+    from casework.transfer import addresses
 
     name, address, sender = PARTNERS[service_id]
     admin = directory.caller_for(admin_user.user_id)
-    transfer.add_destination(admin, DestinationIn(name=name, email=address))
-    transfer.add_sender(admin, SenderIn(email=sender, name=name))
+    addresses.add_destination(admin, DestinationIn(name=name, email=address))
+    addresses.add_sender(admin, SenderIn(email=sender, name=name))
 
 
 def seed_mappa(users: list[DemoUser]) -> None:
@@ -134,15 +135,15 @@ def seed_mappa(users: list[DemoUser]) -> None:
 def seed_assessments(assessor: Caller, case_ids: list[str]) -> None:
     """LS/CMI demo: the first assigned case has a full 1-8 (medium) with an override to high awaiting the team
     leader; the second a locked full 1-8 (high) with its case management plan."""
-    from casework import assessments, lscmi
+    from casework.lscmi import assessments, scoring
     from casework.schemas.assessments import AssessmentIn, OverrideIn, PlanIn, SectionIn
 
     for case_id, total in zip(case_ids, (15, 22), strict=True):
         full = assessments.start(assessor, case_id, AssessmentIn(kind="full"))
-        for name in lscmi.SECTIONS["full"]:
+        for name in scoring.SECTIONS["full"]:
             if name == "7.4":
                 continue
-            body = {"1": {"scores": lscmi.filled_to(total)}, "7": {"fullAssessmentMerited": False}}.get(name, {})
+            body = {"1": {"scores": scoring.filled_to(total)}, "7": {"fullAssessmentMerited": False}}.get(name, {})
             section = SectionIn.model_validate({"text": f"Section {name} (demo)", **body})
             assessments.save_section(assessor, case_id, full.assessment_id, name, section, None)
         if total == 15:

@@ -142,7 +142,8 @@ def ses_stored(raw: bytes, *, virus: str = "PASS", spam: str = "PASS", spf: str 
 
 def bulk_transfer_file(urn: str, surname: str, cases: int) -> bytes:
     """A signed transfer file of one person with `cases` closed LS/CMI cases (imports of a chosen size)."""
-    from casework import ids, transfer_file
+    from casework import ids
+    from casework.transfer import file_format
 
     body = {
         "person": {"urn": urn, "forename": "Bulk", "surname": surname, "dateOfBirth": "1980-01-01",
@@ -152,7 +153,7 @@ def bulk_transfer_file(urn: str, surname: str, cases: int) -> bytes:
                    "riskNeedLevel": "medium", "destructionDate": "2027-01-01", "more": {}} for n in range(cases)],
         "records": [],
     }
-    raw, _ = transfer_file.write(body=body, exported_at="2026-11-01T00:00:00Z", exported_by="tests",
+    raw, _ = file_format.write(body=body, exported_at="2026-11-01T00:00:00Z", exported_by="tests",
                                  source={"serviceId": "elsewhere", "serviceName": "Elsewhere",
                                          "serviceKind": "justice-prison", "nation": "scotland"})
     return raw

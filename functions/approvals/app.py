@@ -7,7 +7,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from casework import api, approvals
+from casework import api
+from casework.lscmi import approvals
 from casework.schemas.approvals import ApprovalOut, ClosureIn, DecisionIn, DecisionOut
 from casework.schemas.common import Page
 

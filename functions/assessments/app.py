@@ -7,7 +7,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from casework import api, assessments, maintenance
+from casework import api
+from casework.lscmi import assessments, maintenance
 from casework.schemas.approvals import ApprovalOut
 from casework.schemas.assessments import (
     AssessmentIn,

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from casework import api, imports, inbound, transfer
+from casework import api
 from casework.schemas.common import Page
 from casework.schemas.transfer import (
     ConfirmIn,
@@ -22,6 +22,7 @@ from casework.schemas.transfer import (
     SenderIn,
     SenderOut,
 )
+from casework.transfer import addresses, imports, inbound, outbound
 
 app = api.resolver()
 
@@ -30,50 +31,50 @@ JobId = Annotated[str, Path(min_length=1, max_length=64)]
 
 @app.get("/destinations", tags=["Transfer"])
 def destinations(limit: api.Limit = 50, next_token: api.Next = None) -> Page[DestinationOut]:
-    return transfer.destinations(api.caller(app), limit, next_token)
+    return addresses.destinations(api.caller(app), limit, next_token)
 
 
 @app.post("/destinations", tags=["Transfer"])
 def add_destination(body: DestinationIn) -> Response[DestinationOut]:
-    return api.created(transfer.add_destination(api.caller(app), body))
+    return api.created(addresses.add_destination(api.caller(app), body))
 
 
 @app.delete("/destinations/<destinationId>", tags=["Transfer"])
 def remove_destination(destinationId: JobId) -> Response[None]:
-    transfer.remove_destination(api.caller(app), destinationId)
+    addresses.remove_destination(api.caller(app), destinationId)
     return Response(status_code=204)
 
 
 @app.get("/import-senders", tags=["Transfer"])
 def senders(limit: api.Limit = 50, next_token: api.Next = None) -> Page[SenderOut]:
-    return transfer.senders(api.caller(app), limit, next_token)
+    return addresses.senders(api.caller(app), limit, next_token)
 
 
 @app.post("/import-senders", tags=["Transfer"])
 def add_sender(body: SenderIn) -> Response[SenderOut]:
-    return api.created(transfer.add_sender(api.caller(app), body))
+    return api.created(addresses.add_sender(api.caller(app), body))
 
 
 @app.delete("/import-senders/<email>", tags=["Transfer"])
 def remove_sender(email: Annotated[str, Path(min_length=3, max_length=254)]) -> Response[None]:
-    transfer.remove_sender(api.caller(app), email)
+    addresses.remove_sender(api.caller(app), email)
     return Response(status_code=204)
 
 
 @app.post("/exports", tags=["Transfer"])
 def export(body: ExportIn) -> Response[ExportOut]:
     caller = api.caller(app)
-    return api.created(api.once(app, "transfer.export", body, ExportOut, lambda: transfer.export(caller, body)))
+    return api.created(api.once(app, "transfer.export", body, ExportOut, lambda: outbound.export(caller, body)))
 
 
 @app.get("/exports", tags=["Transfer"])
 def exports(limit: api.Limit = 50, next_token: api.Next = None) -> Page[ExportOut]:
-    return transfer.exports(api.caller(app), limit, next_token)
+    return outbound.exports(api.caller(app), limit, next_token)
 
 
 @app.get("/exports/<exportId>", tags=["Transfer"])
 def export_of(exportId: JobId) -> ExportOut:
-    return transfer.export_of(api.caller(app), exportId)
+    return outbound.export_of(api.caller(app), exportId)
 
 
 @app.post("/imports", tags=["Transfer"])

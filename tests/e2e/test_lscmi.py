@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from casework import lscmi
+from casework.lscmi import scoring
 
 pytestmark = pytest.mark.e2e
 
@@ -26,14 +26,14 @@ def test_assessor_override_and_closure_are_decided_by_the_team_leader(local_run)
     started = local_run.call("POST", f"/cases/{cid}/assessments", assessor, json={"kind": "full"})
     assert started.status_code == 201, started.text
     base = f"/cases/{cid}/assessments/{started.json()['assessmentId']}"
-    for name in lscmi.SECTIONS["full"]:
-        body = {"1": {"scores": lscmi.filled_to(14)}, "7": {"fullAssessmentMerited": False}}.get(name, {"text": "n"})
+    for name in scoring.SECTIONS["full"]:
+        body = {"1": {"scores": scoring.filled_to(14)}, "7": {"fullAssessmentMerited": False}}.get(name, {"text": "n"})
         if name != "7.4":
             saved = local_run.call("PUT", f"{base}/sections/{name}", assessor, json=body)
             assert saved.status_code == 200, saved.text
     assert local_run.call("GET", f"/cases/{cid}", assessor).json()["riskNeedLevel"] == "medium"
     smuggled = local_run.call("PUT", f"{base}/sections/1", assessor,
-                              json={"scores": lscmi.filled_to(14), "riskNeedLevel": "low"})
+                              json={"scores": scoring.filled_to(14), "riskNeedLevel": "low"})
     assert smuggled.status_code == 422 and smuggled.headers["Content-Type"] == "application/problem+json"
 
     # with an override to very high (section 6.3, administrative)

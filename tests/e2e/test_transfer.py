@@ -54,9 +54,9 @@ def test_an_upload_for_a_held_urn_waits_for_confirmation_then_replaces_and_expor
     data = next(message.iter_attachments()).get_payload(decode=True)
     document = json.loads(data)
     document["body"]["person"]["urn"] = "URN-100001"  # Jamie Anderson: the prison holds an open case
-    from casework import transfer_file
+    from casework.transfer import file_format
 
-    document["digest"] = transfer_file.digest_of(document["body"])
+    document["digest"] = file_format.digest_of(document["body"])
     data = json.dumps(document).encode()
 
     started = local_run.call("POST", "/imports", "PRISON_LEADER", json={"size": len(data), "fileName": "t.json"})
@@ -85,7 +85,7 @@ def test_close_by_approval_export_download_and_import_into_the_other_service(loc
     level and destruction date, and the history."""
     import uuid
 
-    from casework import lscmi
+    from casework.lscmi import scoring
 
     leader, assessor = "COMMUNITY_LEADER", "COMMUNITY_ASSESSOR2"
     urn = f"URN-TR-{uuid.uuid4().hex[:6].upper()}"
@@ -95,8 +95,8 @@ def test_close_by_approval_export_download_and_import_into_the_other_service(loc
     local_run.call("PUT", f"/cases/{cid}/assignment", leader, json={"userId": local_run.user_id(assessor)})
     base = f"/cases/{cid}/assessments/" + local_run.call(
         "POST", f"/cases/{cid}/assessments", assessor, json={"kind": "full"}).json()["assessmentId"]
-    for name in lscmi.SECTIONS["full"]:
-        body = {"1": {"scores": lscmi.filled_to(24)}, "7": {"fullAssessmentMerited": False}}.get(name, {"text": "n"})
+    for name in scoring.SECTIONS["full"]:
+        body = {"1": {"scores": scoring.filled_to(24)}, "7": {"fullAssessmentMerited": False}}.get(name, {"text": "n"})
         if name != "7.4":
             assert local_run.call("PUT", f"{base}/sections/{name}", assessor, json=body).status_code == 200
     assert local_run.call("POST", f"{base}/lock", assessor).status_code == 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from casework import lscmi
+from casework.lscmi import scoring
 from tests.support import Api, open_case
 
 PROBLEM = "application/problem+json"
@@ -12,7 +12,7 @@ PROBLEM = "application/problem+json"
 
 def scores_for(total: int) -> dict[str, int]:
     """Section 1 scores adding up to `total`."""
-    return lscmi.filled_to(total)
+    return scoring.filled_to(total)
 
 
 def assigned_case(api: Api, leader: str, worker: str, urn: str) -> dict[str, Any]:
@@ -35,7 +35,7 @@ def section(api: Api, user: str, case_id: str, assessment_id: str, name: str, **
 def fill_full(api: Api, user: str, case_id: str, assessment_id: str, total: int = 15,
               merited: bool = False, plan_type: str = "cmp") -> None:
     """Every section of a full 1-8, section 1 scored to `total`."""
-    for name in lscmi.SECTIONS["full"]:
+    for name in scoring.SECTIONS["full"]:
         if name == "1":
             body: dict[str, Any] = {"scores": scores_for(total), "answers": {"1.1": True}}
         elif name == "7":

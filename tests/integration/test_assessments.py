@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from casework import lscmi
+from casework.lscmi import scoring
 from tests.integration.lscmi_flow import (
     assert_problem,
     assigned_case,
@@ -372,7 +372,7 @@ def test_lsa6_one_ls_cmi_record_per_person_across_cases(world, api):
 
 
 def test_lsa_sections_of_an_assessment_are_the_documented_ones():
-    assert lscmi.SECTIONS["full"][0] == "ohf" and "7.4" in lscmi.SECTIONS["full"]
+    assert scoring.SECTIONS["full"][0] == "ohf" and "7.4" in scoring.SECTIONS["full"]
 
 
 def test_lsa1_a_retried_start_with_the_same_idempotency_key_starts_one_assessment(world, api):

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from casework import imports
 from casework.store import records
+from casework.transfer import imports
 from local.dispatch import Answer
 from tests.integration import test_transfer as transfer
 from tests.integration.lscmi_flow import assigned_case, decide, fill_full, lock, start

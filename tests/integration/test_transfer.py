@@ -13,9 +13,9 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from casework import imports, transfer_file
 from casework.config import settings
 from casework.store import records
+from casework.transfer import file_format, imports
 from local import template
 from local.events import LambdaContext
 from tests.integration.test_assignment import assert_problem, close_directly
@@ -143,7 +143,7 @@ def test_trn1_only_closed_cases_export_with_every_record_and_a_digest(world, api
     assert_problem(api.post("/exports", leader, {"caseId": first["caseId"], "destinationId": partners["community"]}),
                    409)
     out, raw = export_file(api, s3, world, partners, second["caseId"])
-    parsed = transfer_file.read(raw, max_bytes=settings.max_transfer_bytes)
+    parsed = file_format.read(raw, max_bytes=settings.max_transfer_bytes)
     assert parsed.version == 1 and parsed.digest == out["digest"]
     assert parsed.body.person.urn == "URN-T1"
     assert sorted((c.case_number, c.status) for c in parsed.body.cases) == [
@@ -299,7 +299,7 @@ def test_trn5_bad_files_are_rejected_with_reasons_and_nothing_is_written(world, 
     def resigned(change) -> bytes:
         def both(document):
             change(document)
-            document["digest"] = transfer_file.digest_of(document["body"])
+            document["digest"] = file_format.digest_of(document["body"])
         return altered(both)
 
     cases = {
@@ -350,12 +350,12 @@ def signed(body: Any, *, source: str = "elsewhere") -> bytes:
     return json.dumps({"format": "casework-transfer", "version": 1, "exportedAt": "2026-11-01T10:00:00Z",
                        "exportedBy": "someone", "source": {"serviceId": source, "serviceName": "Elsewhere",
                                                            "serviceKind": "justice-prison", "nation": "scotland"},
-                       "digest": transfer_file.digest_of(body), "body": body}).encode()
+                       "digest": file_format.digest_of(body), "body": body}).encode()
 
 
 def synthetic(urn: str, surname: str, cases: int, *, source: str = "elsewhere") -> bytes:
     """A valid transfer file from a service that is not in this world, with `cases` closed cases."""
-    raw, _ = transfer_file.write(body=synthetic_body(urn, surname, cases), exported_at="2026-11-01T10:00:00Z",
+    raw, _ = file_format.write(body=synthetic_body(urn, surname, cases), exported_at="2026-11-01T10:00:00Z",
                                  exported_by="someone", source={"serviceId": source, "serviceName": "Elsewhere",
                                                                 "serviceKind": "justice-prison", "nation": "scotland"})
     return raw
@@ -1109,8 +1109,8 @@ def test_trn5_fuzzed_files_never_escape_as_errors_and_write_nothing(world, api, 
             if at < len(data):
                 data[at] = value
         try:
-            transfer_file.read(bytes(data), max_bytes=settings.max_transfer_bytes)
-        except transfer_file.FileRefused as refused:
+            file_format.read(bytes(data), max_bytes=settings.max_transfer_bytes)
+        except file_format.FileRefused as refused:
             assert refused.reasons and all(isinstance(r, str) and r for r in refused.reasons)
 
     fuzz()

@@ -8,7 +8,7 @@ from email.parser import BytesParser
 
 import pytest
 
-from casework.inbound import failed_ses_checks
+from casework.transfer.inbound import failed_ses_checks
 
 AUTHENTICATED = "amazonses.com;\n spf=pass (spfCheck: domain of a.example designates 192.0.2.1 as permitted sender)" \
                 " client-ip=192.0.2.1;\n dkim=pass header.i=@a.example;\n dmarc=pass header.from=a.example;"

@@ -1,15 +1,16 @@
 """LS/CMI assessments (LSA): parts and sections, scoring, lock, reassessment, overrides, plans, case history.
 
-The level a case shows is written only by `apply_level`, from `lscmi.case_level` over the case's assessments:
+The level a case shows is written only by `apply_level`, from `scoring.case_level` over the case's assessments:
 the score-driven level of its latest full assessment, or that assessment's approved override."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from casework import cases, clock, ids, lscmi
+from casework import cases, clock, ids
 from casework.access import Caller, may_change_case
 from casework.errors import Conflict, Forbidden, Invalid, NotFound
+from casework.lscmi import approval_requests, scoring
 from casework.observability import count
 from casework.schemas.approvals import ApprovalOut
 from casework.schemas.assessments import (
@@ -38,7 +39,7 @@ COMMUNITY = "justice-community"
 
 def apply_level(case: CaseItem, assessments: list[AssessmentItem]) -> bool:
     """Set the case's shown level from its assessments (after a change); True when it changed."""
-    level = lscmi.case_level((a.assessment_id, a.assessment_kind, a.sections or {}, a.override) for a in assessments)
+    level = scoring.case_level((a.assessment_id, a.assessment_kind, a.sections or {}, a.override) for a in assessments)
     changed = level != case.risk_need_level
     case.risk_need_level = level
     return changed
@@ -164,9 +165,9 @@ def save_section(caller: Caller, case_id: str, assessment_id: str, section: str,
     """Store one section's scores, answers and text; section 1 also moves the case's level (LSA-2, LSA-3)."""
     case = case_for_change(caller, case_id)
     item = _editable(case, assessment_id, if_match)
-    if section not in lscmi.SECTIONS[item.assessment_kind]:
+    if section not in scoring.SECTIONS[item.assessment_kind]:
         raise Invalid("section", f"an {item.assessment_kind} assessment has sections "
-                                 + ", ".join(lscmi.SECTIONS[item.assessment_kind]))
+                                 + ", ".join(scoring.SECTIONS[item.assessment_kind]))
     pending = bool(item.override and item.override.get("status") == "pending")
     if pending and section in ("1", "6"):
         raise Conflict("An override of this assessment awaits a manager's decision: sections 1 and 6 can't change "
@@ -205,7 +206,7 @@ def _section_content(section: str, body: SectionIn, item: AssessmentItem) -> dic
         if body.scores is None:
             raise Invalid("scores", "section 1 needs the score of every subcomponent")
         scores = body.scores.model_dump(by_alias=True)
-        content.update(scores=scores, total=lscmi.total(scores))
+        content.update(scores=scores, total=scoring.total(scores))
     elif section == "7":
         if body.full_assessment_merited is None:
             raise Invalid("fullAssessmentMerited", "section 7 needs the 7.3.2 answer")
@@ -251,7 +252,7 @@ def lock(caller: Caller, case_id: str, assessment_id: str, if_match: int | None)
 def _required_sections(item: AssessmentItem) -> list[str]:
     sections = item.sections or {}
     merited = bool((sections.get("7") or {}).get("fullAssessmentMerited"))
-    return [s for s in lscmi.SECTIONS[item.assessment_kind] if s != "7.4" or merited]
+    return [s for s in scoring.SECTIONS[item.assessment_kind] if s != "7.4" or merited]
 
 
 # ---------------------------------------------------------------- overrides (section 6)
@@ -259,20 +260,19 @@ def _required_sections(item: AssessmentItem) -> list[str]:
 
 def request_override(caller: Caller, case_id: str, assessment_id: str, body: OverrideIn) -> ApprovalOut:
     """APR-1/2: an override of the score-driven level, recorded in section 6 and sent for a manager's approval."""
-    from casework import approvals
 
     case = case_for_change(caller, case_id)
     item = _editable(case, assessment_id, None)
     if item.assessment_kind != "full":
         raise Invalid("assessmentId", "only a full LS/CMI 1-8 assessment has a section 6 override")
-    original = lscmi.assessment_score_level(item.sections or {})
+    original = scoring.assessment_score_level(item.sections or {})
     if original is None:
         raise Invalid("requestedLevel", "score section 1 first: the override departs from its level")
     if body.requested_level == original:
         raise Invalid("requestedLevel", f"the score-driven level is already {original}")
     if item.override and item.override.get("status") == "pending":
         raise Conflict("An override of this assessment already awaits a decision.", current=state(item))
-    approval = approvals.new_request(
+    approval = approval_requests.new_request(
         caller, case, "override", body.rationale, assessment_id=item.assessment_id, original_level=original,
         requested_level=body.requested_level.value, override_kind=body.kind)
     item.override = {"kind": body.kind, "originalLevel": original, "requestedLevel": body.requested_level.value,
@@ -282,10 +282,10 @@ def request_override(caller: Caller, case_id: str, assessment_id: str, body: Ove
     existing, _, _ = store.case_records(case)
     # a previously approved override stops applying
     cases.hold(changes, case, changed=apply_level(case, with_replaced(existing, item)))
-    approvals.add_request(changes, caller, case, approval)
+    approval_requests.add_request(changes, caller, case, approval)
     _commit(changes, "assessment", lambda: state(find(case, assessment_id)))
     count("OverrideRequested")
-    return approvals.approval_out(approval)
+    return approval_requests.approval_out(approval)
 
 
 def withdraw_override(caller: Caller, case_id: str, assessment_id: str) -> AssessmentOut:
@@ -325,7 +325,7 @@ def start_plan(caller: Caller, case_id: str, body: PlanIn) -> PlanOut:
         raise Invalid("assessmentId", "no assessment with this id in the case")
     if item.assessment_kind != "full" or item.status != "locked":
         raise Invalid("assessmentId", "a plan follows a locked full LS/CMI 1-8 assessment")
-    kind = lscmi.plan_type(item.sections or {})
+    kind = scoring.plan_type(item.sections or {})
     if kind is None:
         raise Invalid("assessmentId", "the assessment's section 7.4 does not say which plan is needed")
     _, plans, _ = store.case_records(case)
@@ -354,7 +354,7 @@ def save_plan_section(caller: Caller, case_id: str, plan_id: str, section: str, 
     if plan is None:
         raise NotFound("No plan with that id in this case.")
     check_if_match(if_match, plan, "plan", lambda: plan_out(plan).model_dump(mode="json", by_alias=True))
-    if section not in lscmi.PLAN_SECTIONS:
+    if section not in scoring.PLAN_SECTIONS:
         raise Invalid("section", "a plan has sections 9 (plan), 10 (progress record) and 11 (discharge summary)")
     if section != "9" and (body.actions or body.contingency is not None):
         raise Invalid("actions", "actions and a contingency plan belong to section 9")
@@ -406,9 +406,9 @@ def assessment_out(item: AssessmentItem) -> AssessmentOut:
         assessment_id=item.assessment_id, case_id=item.case_id, kind=item.assessment_kind,
         reassessment_of=item.reassessment_of, status=item.status,
         sections={k: section_out(v) for k, v in sections.items()},
-        score_level=lscmi.assessment_score_level(sections),
-        level=lscmi.assessment_level(sections, override),
-        override=override, plan_type=lscmi.plan_type(sections), created_by=item.created_by,
+        score_level=scoring.assessment_score_level(sections),
+        level=scoring.assessment_level(sections, override),
+        override=override, plan_type=scoring.plan_type(sections), created_by=item.created_by,
         created_at=item.created_at, locked_by=item.locked_by, locked_at=item.locked_at,
         version=int(item.version or 0),
     )

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from casework import assessments, cases
+from casework import cases
 from casework.access import Caller, Right, require
 from casework.errors import Conflict, Invalid, NotFound
+from casework.lscmi import assessments
 from casework.observability import count
 from casework.schemas.assessments import MaintenanceIn, MaintenanceOut
 from casework.store import assessments as store

@@ -2,8 +2,8 @@
 
 SES stores each message in the inbound bucket, with its spam, virus and authentication verdicts on top. A message
 that passed them, from a sender on the service's allowed list, has its attachments go the upload path (each is put
-in the imports bucket, and its S3 event is handled by `casework.imports`); anything else is quarantined with the
-reason, for administrators to see.
+in the imports bucket, and its S3 event is handled by `casework.transfer.imports`); anything else is quarantined
+with the reason, for administrators to see.
 """
 
 from __future__ import annotations
@@ -16,17 +16,16 @@ from email.utils import getaddresses, parseaddr
 from typing import Any
 from urllib.parse import unquote_plus
 
-from casework import clock, transfer_file
+from casework import ids
 from casework.config import settings
-from casework.imports import JSON, derived_id, file_arrived, import_entity, resume
 from casework.observability import count, logger
 from casework.schemas.library import s3_event
-from casework.schemas.transfer import ImportStatus, ResumeImport
-from casework.store import audit, files
+from casework.schemas.transfer import ResumeImport
 from casework.store import directory as directory_store
+from casework.store import files
 from casework.store import transfer as store
-from casework.store.tx import Changes, WriteConflict
-from casework.transfer_file import FileRefused
+from casework.transfer import file_format, imports
+from casework.transfer.file_format import FileRefused
 
 MAX_ATTACHMENTS = 3
 SES_AUTHSERV_ID = "amazonses.com"
@@ -39,7 +38,7 @@ def handle_message(message_body: str) -> None:
     resume. Redelivery is harmless; a failure to reach AWS raises, so the message is retried and ends in the
     dead-letter queue after a few tries (so does a message of neither shape)."""
     if '"resumeImport"' in message_body:
-        resume(ResumeImport.model_validate_json(message_body).resume_import)
+        imports.resume(ResumeImport.model_validate_json(message_body).resume_import)
         return
     event = s3_event(message_body)
     for record in event.records:
@@ -49,7 +48,7 @@ def handle_message(message_body: str) -> None:
         if record.s3.bucket.name == settings.inbound_bucket:
             receive_mail(key)
         elif record.s3.bucket.name == settings.imports_bucket:
-            file_arrived(key)
+            imports.file_arrived(key)
         else:
             logger.warning("S3 event from an unexpected bucket", extra={"bucket": record.s3.bucket.name})
 
@@ -75,28 +74,29 @@ def receive_mail(key: str) -> list[str]:
     common = {"sender": sender or None, "subject": subject or None, "message_key": key}
     failed = failed_ses_checks(message)
     if failed:
-        return [_quarantine(service_id, key, 0, common, None, failed)]
+        return [imports.quarantine_mail(_mail_job_id(key, 0), service_id, common, None, failed)]
     if len(raw) > settings.max_transfer_bytes * 4:
-        return [_quarantine(service_id, key, 0, common, None, ["the message is too large"])]
+        return [imports.quarantine_mail(_mail_job_id(key, 0), service_id, common, None, ["the message is too large"])]
     if not sender or store.sender(service_id, sender) is None:
-        return [_quarantine(service_id, key, 0, common, None,
+        return [imports.quarantine_mail(_mail_job_id(key, 0), service_id, common, None,
                             [f"the sender {sender or '(none)'} is not on this service's allowed list"])]
     attachments = list(message.iter_attachments())
     if not attachments:
-        return [_quarantine(service_id, key, 0, common, None, ["the message has no attachment"])]
+        return [imports.quarantine_mail(_mail_job_id(key, 0), service_id, common, None,
+                                        ["the message has no attachment"])]
     if len(attachments) > MAX_ATTACHMENTS:
         too_many = f"the message has {len(attachments)} attachments; at most {MAX_ATTACHMENTS} are imported"
-        return [_quarantine(service_id, key, 0, common, None, [too_many])]
+        return [imports.quarantine_mail(_mail_job_id(key, 0), service_id, common, None, [too_many])]
     made = []
     for n, part in enumerate(attachments):
         name = (part.get_filename() or f"attachment-{n + 1}")[:200]
         data = part.get_payload(decode=True) or b""
         try:
-            transfer_file.read(data, max_bytes=settings.max_transfer_bytes)
+            file_format.read(data, max_bytes=settings.max_transfer_bytes)
         except FileRefused as refused:
-            made.append(_quarantine(service_id, key, n, common, name, refused.reasons))
+            made.append(imports.quarantine_mail(_mail_job_id(key, n), service_id, common, name, refused.reasons))
             continue
-        made.append(_accept_attachment(service_id, key, n, common, name, data))
+        made.append(imports.import_attachment(_mail_job_id(key, n), service_id, common, name, data))
     return made
 
 
@@ -141,40 +141,4 @@ def _addressed_service(message: Any) -> str | None:
 
 def _mail_job_id(key: str, n: int) -> str:
     """The same message and attachment always make the same job, so a redelivered event makes nothing twice."""
-    return derived_id("inbound-mail", f"{key}#{n}")
-
-
-def _quarantine(service_id: str, key: str, n: int, common: dict[str, Any], name: str | None,
-                reasons: list[str]) -> str:
-    job_id = _mail_job_id(key, n)
-    job = store.new_import(job_id, service_id, ImportStatus.QUARANTINED, clock.stamp(), source="email",
-                           file_name=name, reasons=reasons, created_by="email", **common)
-    changes = Changes()
-    changes.create(job)
-    changes.create(audit.entry(import_entity(job_id), service_id=service_id, action="import.quarantined",
-                               actor_id="email", after={"sender": common["sender"]}, reason="; ".join(reasons)))
-    try:
-        changes.commit()
-        count("InboundMailQuarantined")
-    except WriteConflict:
-        pass  # already quarantined by an earlier delivery of the same event
-    return job_id
-
-
-def _accept_attachment(service_id: str, key: str, n: int, common: dict[str, Any], name: str, data: bytes) -> str:
-    job_id = _mail_job_id(key, n)
-    object_key = f"imports/{service_id}/{job_id}"
-    job = store.new_import(job_id, service_id, ImportStatus.AWAITING_UPLOAD, clock.stamp(), source="email",
-                           file_name=name, size=len(data), object_key=object_key, created_by="email", **common)
-    changes = Changes()
-    changes.create(job)
-    changes.create(audit.entry(import_entity(job_id), service_id=service_id, action="import.started",
-                               actor_id="email", after={"source": "email", "sender": common["sender"]}))
-    try:
-        changes.commit()
-    except WriteConflict:
-        existing = store.import_job(job_id)
-        if existing is not None and existing.status != ImportStatus.AWAITING_UPLOAD:
-            return job_id  # the file was put and handled already
-    files.put(object_key, data, content_type=JSON, bucket=settings.imports_bucket)
-    return job_id
+    return ids.derived("inbound-mail", f"{key}#{n}")

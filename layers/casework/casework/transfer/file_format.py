@@ -16,6 +16,8 @@ from pydantic import ValidationError
 
 from casework.schemas.transfer import FORMAT, READABLE_VERSIONS, VERSION, TransferBody, TransferFile
 
+JSON = "application/json"  # a transfer file's media type
+
 MAX_DEPTH = 16  # DynamoDB nests maps and lists 32 deep; a record needs far fewer
 MAX_RECORD_BYTES = 300_000  # well inside DynamoDB's 400 KB item limit
 _CASE_NUMBER = re.compile(r"^\d{10}$")

@@ -1,7 +1,7 @@
-"""Transfer between services (TRN-1, TRN-2): the service's destinations and allowed senders, and the export of a
-closed case's person, with every record of theirs, as a transfer file downloaded and/or e-mailed.
+"""Exports (TRN-1, TRN-2): a closed case's person, with every record of theirs, as a transfer file downloaded
+and/or e-mailed to one of the service's destinations (`transfer.addresses`).
 
-Imports are in `casework.imports`, e-mailed case files in `casework.inbound`.
+Imports are in `casework.transfer.imports`, e-mailed case files in `casework.transfer.inbound`.
 """
 
 from __future__ import annotations
@@ -9,110 +9,29 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from casework import cases, clock, ids, transfer_file, views
-from casework.access import Caller, Right, require, require_any, visible
+from casework import cases, clock, ids, views
+from casework.access import Caller, Right, require, visible
 from casework.config import settings
 from casework.errors import Conflict, Invalid, NotFound
 from casework.observability import count
 from casework.schemas.common import Page
 from casework.schemas.directory import UserRef
 from casework.schemas.transfer import (
-    DestinationIn,
-    DestinationOut,
     ExportIn,
     ExportOut,
     Progress,
-    SenderIn,
-    SenderOut,
 )
 from casework.store import audit, files, mail, records
 from casework.store import directory as directory_store
 from casework.store import transfer as store
 from casework.store.models import CaseItem, ExportItem, MappaItem, PersonItem, RecordItem
-from casework.store.tx import Changes, WriteConflict
+from casework.store.tx import Changes
+from casework.transfer import addresses, file_format
+from casework.transfer.file_format import JSON
 
-JSON = "application/json"
 _CASE_FIELDS = {"caseId", "caseNumber", "caseType", "status", "openedAt", "closedAt", "riskNeedLevel",
                 "destructionDate", "urn", "forename", "surname", "assignedTo", "assignmentTaskId", "multipleCases"}
 
-
-
-# ---------------------------------------------------------------- destinations and allowed senders (TRN-1, TRN-6)
-
-
-def destinations(caller: Caller, limit: int, next_token: str | None) -> Page[DestinationOut]:
-    require_any(caller, Right.TRANSFER, Right.ADMIN_LIMITED)
-    page = store.destinations(caller.service_id, limit, next_token)
-    return Page[DestinationOut](items=[_destination_out(d) for d in page.items], next=page.next)
-
-
-def add_destination(caller: Caller, body: DestinationIn) -> DestinationOut:
-    require(caller, Right.ADMIN_LIMITED)
-    item = store.new_destination(caller.service_id, ids.ulid(), name=body.name, email=body.email,
-                                 created_at=clock.stamp(), created_by=caller.user_id)
-    changes = Changes()
-    changes.create(item)
-    changes.create(audit.entry(_service_entity(caller), service_id=caller.service_id, action="destination.added",
-                               actor_id=caller.user_id, after={"destinationId": item.destination_id}))
-    changes.commit()
-    return _destination_out(item)
-
-
-def remove_destination(caller: Caller, destination_id: str) -> None:
-    require(caller, Right.ADMIN_LIMITED)
-    item = store.destination(caller.service_id, destination_id)
-    if item is None:
-        raise NotFound("No destination with that id.")
-    changes = Changes()
-    changes.delete(item)
-    changes.create(audit.entry(_service_entity(caller), service_id=caller.service_id, action="destination.removed",
-                               actor_id=caller.user_id, before={"destinationId": destination_id}))
-    changes.commit()
-
-
-def senders(caller: Caller, limit: int, next_token: str | None) -> Page[SenderOut]:
-    require_any(caller, Right.TRANSFER, Right.ADMIN_LIMITED)
-    page = store.senders(caller.service_id, limit, next_token)
-    return Page[SenderOut](items=[SenderOut(email=s.email, name=s.name, created_at=s.created_at) for s in page.items],
-                           next=page.next)
-
-
-def add_sender(caller: Caller, body: SenderIn) -> SenderOut:
-    require(caller, Right.ADMIN_LIMITED)
-    item = store.new_sender(caller.service_id, body.email, name=body.name, created_at=clock.stamp(),
-                            created_by=caller.user_id)
-    changes = Changes()
-    changes.create(item)
-    changes.create(audit.entry(_service_entity(caller), service_id=caller.service_id, action="import-sender.added",
-                               actor_id=caller.user_id, after={"email": body.email}))
-    try:
-        changes.commit()
-    except WriteConflict:
-        raise Conflict("That address is already on the list.") from None
-    return SenderOut(email=item.email, name=item.name, created_at=item.created_at)
-
-
-def remove_sender(caller: Caller, email: str) -> None:
-    require(caller, Right.ADMIN_LIMITED)
-    item = store.sender(caller.service_id, email.strip().lower())
-    if item is None:
-        raise NotFound("No allowed sender with that address.")
-    changes = Changes()
-    changes.delete(item)
-    changes.create(audit.entry(_service_entity(caller), service_id=caller.service_id, action="import-sender.removed",
-                               actor_id=caller.user_id, before={"email": item.email}))
-    changes.commit()
-
-
-def _service_entity(caller: Caller) -> str:
-    return f"SERVICE#{caller.service_id}"
-
-
-def _destination_out(item: Any) -> DestinationOut:
-    if isinstance(item, dict):
-        return DestinationOut.model_validate(item)
-    return DestinationOut(destination_id=item.destination_id, name=item.name, email=item.email,
-                          created_at=item.created_at)
 
 
 # ---------------------------------------------------------------- export (TRN-1, TRN-2)
@@ -149,7 +68,7 @@ def export(caller: Caller, body: ExportIn) -> ExportOut:
     item = store.new_export(
         export_id, caller.service_id, now, case_id=case.case_id, case_number=int(case.case_number), urn=person.urn,
         forename=person.forename, surname=person.surname,
-        destination=_destination_out(destination).model_dump(mode="json"), deliver=str(body.deliver),
+        destination=addresses.destination_out(destination).model_dump(mode="json"), deliver=str(body.deliver),
         object_key=key, records=count_records, size=len(raw), digest=digest, emailed_to=emailed_to,
         holds_mappa=holds_mappa, exported_by=caller.user_id,
     )
@@ -196,7 +115,7 @@ def _file_of(caller: Caller, person: PersonItem, held: list[RecordItem], now: st
     }
     source = {"serviceId": caller.service_id, "serviceName": caller.service_name,
               "serviceKind": caller.service_kind, "nation": caller.nation}
-    raw, digest = transfer_file.write(body=body, exported_at=now, exported_by=caller.user_id, source=source)
+    raw, digest = file_format.write(body=body, exported_at=now, exported_by=caller.user_id, source=source)
     return raw, digest, 1 + len(own_cases) + len(others)
 
 
@@ -213,7 +132,7 @@ def _case_data(case: CaseItem) -> dict[str, Any]:
 def _export_out(item: ExportItem, names: dict[str, UserRef], *, link: bool = False) -> ExportOut:
     out = ExportOut(
         export_id=item.export_id, case_id=item.case_id, case_number=int(item.case_number), urn=item.urn,
-        surname=item.surname, forename=item.forename, destination=_destination_out(item.destination),
+        surname=item.surname, forename=item.forename, destination=addresses.destination_out(item.destination),
         deliver=item.deliver, exported_at=item.exported_at,
         exported_by=names.get(item.exported_by) or UserRef(user_id=item.exported_by, name="(former user)"),
         records=int(item.records), size=int(item.size), digest=item.digest, emailed_to=item.emailed_to,

@@ -1,4 +1,4 @@
-"""Imports (TRN-3, TRN-4, TRN-5): a transfer file uploaded (or e-mailed, see `casework.inbound`) becomes the
+"""Imports (TRN-3, TRN-4, TRN-5): a transfer file uploaded (or e-mailed, see `casework.transfer.inbound`) becomes the
 service's record of the person, at once for a new URN, on confirmation for one it already holds.
 
 A replace is all or nothing however many records the person has: the new generation of records is staged in a
@@ -23,10 +23,11 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from casework import assessments, clock, ids, transfer_file
+from casework import clock, ids
 from casework.access import Caller, Right, require, require_any, visible
 from casework.config import settings
 from casework.errors import Conflict, NotFound, TooLarge
+from casework.lscmi import assessments
 from casework.observability import count, logger
 from casework.schemas.common import Page
 from casework.schemas.transfer import (
@@ -55,8 +56,8 @@ from casework.store.models import (
     RecordItem,
 )
 from casework.store.tx import Changes, WriteConflict
-from casework.transfer import JSON
-from casework.transfer_file import FileRefused
+from casework.transfer import file_format
+from casework.transfer.file_format import JSON, FileRefused
 
 _ULID_SEGMENT = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 
@@ -229,6 +230,46 @@ def _import_out(job: ImportItem) -> ImportOut:
     )
 
 
+# ---------------------------------------------------------------- e-mailed files (TRN-6, from `transfer.inbound`)
+
+
+def quarantine_mail(job_id: str, service_id: str, common: dict[str, Any], name: str | None, reasons: list[str]) -> str:
+    """TRN-6: an e-mailed file refused before import, kept as an import job in `quarantined` with the reasons (for
+    administrators to see); the same job id again (a redelivered event) writes nothing."""
+    job = store.new_import(job_id, service_id, ImportStatus.QUARANTINED, clock.stamp(), source="email",
+                           file_name=name, reasons=reasons, created_by="email", **common)
+    changes = Changes()
+    changes.create(job)
+    changes.create(audit.entry(import_entity(job_id), service_id=service_id, action="import.quarantined",
+                               actor_id="email", after={"sender": common["sender"]}, reason="; ".join(reasons)))
+    try:
+        changes.commit()
+        count("InboundMailQuarantined")
+    except WriteConflict:
+        pass  # already quarantined by an earlier delivery of the same event
+    return job_id
+
+
+def import_attachment(job_id: str, service_id: str, common: dict[str, Any], name: str, data: bytes) -> str:
+    """TRN-6: an accepted e-mailed file goes the upload path: an import job waiting for it, and the file put where
+    an upload would put it (its S3 event then runs `file_arrived`). Repeatable under the same job id."""
+    object_key = f"imports/{service_id}/{job_id}"
+    job = store.new_import(job_id, service_id, ImportStatus.AWAITING_UPLOAD, clock.stamp(), source="email",
+                           file_name=name, size=len(data), object_key=object_key, created_by="email", **common)
+    changes = Changes()
+    changes.create(job)
+    changes.create(audit.entry(import_entity(job_id), service_id=service_id, action="import.started",
+                               actor_id="email", after={"source": "email", "sender": common["sender"]}))
+    try:
+        changes.commit()
+    except WriteConflict:
+        existing = store.import_job(job_id)
+        if existing is not None and existing.status != ImportStatus.AWAITING_UPLOAD:
+            return job_id  # the file was put and handled already
+    files.put(object_key, data, content_type=JSON, bucket=settings.imports_bucket)
+    return job_id
+
+
 # ---------------------------------------------------------------- import: the file arrives (S3 event via SQS)
 
 
@@ -264,7 +305,7 @@ def _file_for(job: ImportItem) -> TransferFile | None:
               reasons=["the uploaded file is no longer kept; upload it again"])
         return None
     try:
-        parsed = transfer_file.read(raw, max_bytes=settings.max_transfer_bytes)
+        parsed = file_format.read(raw, max_bytes=settings.max_transfer_bytes)
         if job.digest and parsed.digest != job.digest:
             raise FileRefused(["the file changed since it was checked; upload it again"])
         _plan(job, parsed, first_number=1)  # every record can be placed in this service
