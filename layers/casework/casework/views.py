@@ -1,4 +1,9 @@
-"""Storage items to response schemas, in one place."""
+"""Storage items to response schemas, for the records several capabilities show: people, cases, users, worktray
+tasks, audit entries and MAPPA discussions (MAPPA details leave storage only here, MAP-2).
+
+The rule for the rest: a record that one capability owns is translated by that capability, in one `<record>_out`
+function beside its domain (`lscmi.assessments.assessment_out`, `lscmi.approval_requests.approval_out`,
+`transfer.imports._import_out`, `library._document_out` ...); nothing else builds that response schema."""
 
 from __future__ import annotations
 
