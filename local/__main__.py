@@ -10,6 +10,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 STATE = Path(__file__).resolve().parent / ".state"
 
@@ -45,7 +46,11 @@ def main() -> None:
     drivers.start()
     # One warm instance of each function, one after another in the background (provisioned concurrency, in
     # effect): the first calls of a walkthrough don't each wait for a cold start.
-    threading.Thread(target=lambda: [invoke.warm(f) for f in template.functions().values()], daemon=True).start()
+    def warm_each() -> None:
+        for function in template.functions().values():
+            invoke.warm(function)
+
+    threading.Thread(target=warm_each, daemon=True).start()
 
     tokens = {u.variable: gateway.token(u.email, PASSWORD)[1]["idToken"] for u in users}
     ready = {
@@ -92,7 +97,7 @@ def main() -> None:
     os._exit(0)
 
 
-def _announce(ready: dict, quiet: bool) -> None:
+def _announce(ready: dict[str, Any], quiet: bool) -> None:
     print(f"casework is serving on {ready['url']}", flush=True)
     if quiet:
         return

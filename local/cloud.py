@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 from moto.server import ThreadedMotoServer
@@ -13,6 +13,7 @@ from moto.server import ThreadedMotoServer
 from local import faithful, template
 
 LOCAL_CLIENT_FLOWS = ["ALLOW_USER_PASSWORD_AUTH"]  # so curl can sign in locally; the template's flows are kept
+Service = Literal["cognito-idp", "dynamodb", "s3", "ses", "sqs"]  # what the local run provisions and drives
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Cloud:
     queues: dict[str, str] = field(default_factory=dict)  # logical id -> queue URL
     buckets: dict[str, str] = field(default_factory=dict)  # logical id -> bucket name
 
-    def client(self, service: str) -> Any:
+    def client(self, service: Service) -> Any:
         return boto3.client(service, endpoint_url=self.endpoint, region_name=self.region)
 
     @property
@@ -34,7 +35,7 @@ class Cloud:
 
     def arn(self, logical_id: str) -> str:
         if logical_id in self.queues:
-            return template.resolve({"Fn::GetAtt": [logical_id, "Arn"]})
+            return str(template.resolve({"Fn::GetAtt": [logical_id, "Arn"]}))
         if logical_id in self.buckets:
             return f"arn:aws:s3:::{self.buckets[logical_id]}"
         raise KeyError(logical_id)

@@ -15,7 +15,8 @@ EVENTS = Path(__file__).resolve().parent.parent / "events"
 
 
 def sample(name: str) -> dict[str, Any]:
-    return json.loads((EVENTS / name).read_text())
+    event: dict[str, Any] = json.loads((EVENTS / name).read_text())
+    return event
 
 
 def http_event(

@@ -85,7 +85,7 @@ class Gateway:
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
+        host, port = self.server.socket.getsockname()[:2]  # = server_address, which is typed for any socket family
         return f"http://{host}:{port}"
 
     def start(self) -> None:

@@ -32,7 +32,8 @@ def document() -> dict[str, Any]:
     for function in sorted(template.functions().values(), key=lambda f: f.name):
         app = template.import_handler_module(function).app
         merge.add_schema(app.get_openapi_schema(title="casework API", version="0.1.0"))
-    return json.loads(merge.get_openapi_json_schema())
+    schema: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
+    return schema
 
 
 def render() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from local.cloud import Cloud
 
@@ -28,7 +28,7 @@ ROLES = {
     "reader": ("read-only", "Rhona", "Reader"),
     "admin": ("business-administrator", "Ben", "Admin"),
 }
-PEOPLE = {
+PEOPLE: dict[str, list[tuple[str, str, str, date, str | None, int]]] = {
     "community": [
         ("URN-100001", "Jamie", "Anderson", date(1988, 3, 14), "CHS-4411", 2),
         ("URN-100002", "Kirsty", "Baird", date(1995, 7, 2), "CHS-5120", 1),
@@ -58,14 +58,14 @@ class DemoUser:
 
 def seed(cloud: Cloud) -> list[DemoUser]:
     from casework import admin, assignment, cases, directory
-    from casework.schemas.cases import AssignmentIn, CaseIn, PersonIn
+    from casework.schemas.cases import AssignmentIn, CaseIn, CaseType, PersonIn
 
     idp = cloud.client("cognito-idp")
     users: list[DemoUser] = []
     for service_id, (name, nation, kind) in SERVICES.items():
         admin.create_service(service_id, name=name, nation=nation, service_kind=kind, retention_years=6,
                              actor_id="seed")
-        leader_id = None
+        leader_id: str | None = None
         for role, (group, forename, surname) in ROLES.items():
             email = f"{role}.{service_id}@casework.example.org"
             created = idp.admin_create_user(
@@ -80,6 +80,7 @@ def seed(cloud: Cloud) -> list[DemoUser]:
             leader_id = leader_id or sub
             users.append(DemoUser(service_id, role, group, email, sub))
 
+        assert leader_id is not None  # ROLES starts with the leader
         leader = directory.caller_for(leader_id)
         assessor = next(u for u in users if u.service_id == service_id and u.role == "assessor")
         opened = []
@@ -87,7 +88,7 @@ def seed(cloud: Cloud) -> list[DemoUser]:
             cases.record_person(leader, PersonIn(urn=urn, forename=forename, surname=surname, date_of_birth=born,
                                                  chs_number=chs))
             for _ in range(count):
-                opened.append(cases.open_case(leader, CaseIn(urn=urn, case_type="ls-cmi")))
+                opened.append(cases.open_case(leader, CaseIn(urn=urn, case_type=CaseType.LS_CMI)))
         for case in opened[:2]:  # two assigned, the rest wait in the unassigned table
             assignment.assign(leader, case.case_id, AssignmentIn(user_id=assessor.user_id), None)
         if service_id == "community":
@@ -136,19 +137,20 @@ def seed_assessments(assessor: Caller, case_ids: list[str]) -> None:
     """LS/CMI demo: the first assigned case has a full 1-8 (medium) with an override to high awaiting the team
     leader; the second a locked full 1-8 (high) with its case management plan."""
     from casework.lscmi import assessments, scoring
-    from casework.schemas.assessments import AssessmentIn, OverrideIn, PlanIn, SectionIn
+    from casework.schemas.assessments import AssessmentIn, AssessmentKind, Level, OverrideIn, PlanIn, SectionIn
 
     for case_id, total in zip(case_ids, (15, 22), strict=True):
-        full = assessments.start(assessor, case_id, AssessmentIn(kind="full"))
+        full = assessments.start(assessor, case_id, AssessmentIn(kind=AssessmentKind.FULL))
+        bodies: dict[str, dict[str, Any]] = {"1": {"scores": scoring.filled_to(total)},
+                                             "7": {"fullAssessmentMerited": False}}
         for name in scoring.SECTIONS["full"]:
             if name == "7.4":
                 continue
-            body = {"1": {"scores": scoring.filled_to(total)}, "7": {"fullAssessmentMerited": False}}.get(name, {})
-            section = SectionIn.model_validate({"text": f"Section {name} (demo)", **body})
+            section = SectionIn.model_validate({"text": f"Section {name} (demo)", **bodies.get(name, {})})
             assessments.save_section(assessor, case_id, full.assessment_id, name, section, None)
         if total == 15:
             assessments.request_override(assessor, case_id, full.assessment_id, OverrideIn(
-                kind="clinical", requested_level="high", rationale="Escalating use of violence not captured by the "
+                kind="clinical", requested_level=Level.HIGH, rationale="Escalating use of violence not captured by the "
                                                                    "score (demo)"))
         else:
             assessments.lock(assessor, case_id, full.assessment_id, None)

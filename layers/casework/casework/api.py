@@ -224,7 +224,7 @@ def entrypoint(app: APIGatewayHttpResolver) -> Handler:
     return observed(handle, correlation_paths.API_GATEWAY_HTTP)
 
 
-def queue_batch(handle_body: Callable[[str], None]) -> Handler:
+def queue_batch(handle_body: Callable[[str], object]) -> Handler:
     """The Lambda handler of an SQS batch, a message body at a time; only the messages that failed come back
     (ReportBatchItemFailures), so SQS retries those alone and the rest are done."""
 
@@ -232,8 +232,8 @@ def queue_batch(handle_body: Callable[[str], None]) -> Handler:
         # imported here: ~30 ms that an HTTP cold start doesn't need
         from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-        return process_partial_response(event=event, record_handler=lambda record: handle_body(record.body),
-                                        processor=BatchProcessor(event_type=EventType.SQS), context=context)
+        return dict(process_partial_response(event=event, record_handler=lambda record: handle_body(record.body),
+                                             processor=BatchProcessor(event_type=EventType.SQS), context=context))
 
     return observed(handle)
 

@@ -50,7 +50,8 @@ def once(key: str | None, caller: Caller, operation: str, request: BaseModel, ou
         return action()
 
     try:
-        return run(data={"scope": f"{caller.user_id}#{key}", "request": request.model_dump(mode="json")})
+        answer: T = run(data={"scope": f"{caller.user_id}#{key}", "request": request.model_dump(mode="json")})
+        return answer
     except IdempotencyValidationError:
         raise Invalid("Idempotency-Key", "was already used for a different request") from None
     except IdempotencyAlreadyInProgressError:

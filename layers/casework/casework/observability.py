@@ -32,4 +32,4 @@ def traced(handler: Handler) -> Handler:
         return handler
     from aws_lambda_powertools import Tracer
 
-    return Tracer(service="casework").capture_lambda_handler(handler)  # type: ignore[no-any-return]
+    return Tracer(service="casework").capture_lambda_handler(handler)

@@ -7,11 +7,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 
 from casework.config import settings
+
+if TYPE_CHECKING:  # the client's type (boto3-stubs), for the type checker only
+    from mypy_boto3_s3 import S3Client
 
 
 @dataclass(frozen=True)
@@ -30,24 +33,24 @@ def _bucket(bucket: str | None = None) -> str:
 
 
 @lru_cache(maxsize=4)
-def _client(endpoint: str | None) -> Any:
+def _client(endpoint: str | None) -> S3Client:
     import boto3  # here, not at import: the listing and deletes never need S3
     from botocore.config import Config
 
     # SigV4 always; path-style only against a local endpoint (moto), where virtual hosts don't resolve.
-    style = "path" if endpoint else "virtual"
+    style: Literal["path", "virtual"] = "path" if endpoint else "virtual"
     return boto3.client("s3", region_name=settings.region,
                         config=Config(signature_version="s3v4", s3={"addressing_style": style}))
 
 
-def client() -> Any:
+def client() -> S3Client:
     return _client(os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("AWS_ENDPOINT_URL_S3"))
 
 
 def upload_form(key: str, *, content_type: str, size: int, expires_in: int,
                 bucket: str | None = None) -> dict[str, Any]:
     """A presigned POST whose policy admits exactly the declared size and content type for this key."""
-    return client().generate_presigned_post(  # type: ignore[no-any-return]
+    return client().generate_presigned_post(
         Bucket=_bucket(bucket), Key=key, Fields={"Content-Type": content_type},
         Conditions=[{"Content-Type": content_type}, ["content-length-range", size, size]],
         ExpiresIn=expires_in,
@@ -62,7 +65,7 @@ def download_url(key: str, version_id: str | None, *, file_name: str, content_ty
     }
     if version_id:
         params["VersionId"] = version_id
-    return client().generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)  # type: ignore[no-any-return]
+    return client().generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
 
 
 def _attachment(file_name: str) -> str:
@@ -107,4 +110,4 @@ def read(key: str, *, bucket: str, max_bytes: int) -> bytes | None:
         if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound", "InvalidRange"):
             return None
         raise
-    return answer["Body"].read()  # type: ignore[no-any-return]
+    return answer["Body"].read()

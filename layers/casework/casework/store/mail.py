@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING
 
 from casework.config import settings
 
+if TYPE_CHECKING:  # the client's type (boto3-stubs), for the type checker only
+    from mypy_boto3_ses import SESClient
+
 
 @lru_cache(maxsize=1)
-def _client() -> Any:
+def _client() -> SESClient:
     import boto3
 
     return boto3.client("ses", region_name=settings.region)

@@ -1,11 +1,21 @@
 """PynamoDB models of the five tables. Keys and index names live here and nowhere else.
 
 Index and key definitions must match `template.yaml` (a test compares them).
+
+PynamoDB types every attribute's value as never None and every number as a float. Here an attribute that may be
+absent is declared `nullable(...)` (read as `X | None`), a number that is always whole (counts, case numbers,
+levels, versions) `whole(...)` (read as `int`; DynamoDB hands whole numbers back as ints), and a list
+`list_of(...)` (PynamoDB types its elements as attributes rather than values). The attributes themselves are
+PynamoDB's own: only their static types change.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
 from pynamodb.attributes import (
+    Attribute,
     BooleanAttribute,
     DiscriminatorAttribute,
     JSONAttribute,
@@ -21,16 +31,34 @@ from pynamodb.models import Model
 
 from casework.config import settings
 
+T = TypeVar("T")
 
-def _meta(table: str) -> type:
-    return type("Meta", (), {"table_name": table, "region": settings.region})
+
+def nullable(attribute: Attribute[T]) -> Attribute[T | None]:
+    """The attribute with `null=True`: absent from the item when None, and typed so."""
+    attribute.null = True
+    return cast("Attribute[T | None]", attribute)
+
+
+def whole(attribute: NumberAttribute) -> Attribute[int]:
+    """A number attribute whose values are always whole."""
+    return cast("Attribute[int]", attribute)
+
+
+def list_of(of: type[Attribute[T]], *, attr_name: str | None = None,
+            default: Callable[[], list[T]] | None = None) -> Attribute[list[T]]:
+    """`ListAttribute(of=...)`, typed as a list of the element attribute's values."""
+    return cast("Attribute[list[T]]", ListAttribute(of=of, attr_name=attr_name, default=default))
 
 
 # ---------------------------------------------------------------- Directory: services, groups, users
 
 
 class DirectoryItem(Model):
-    Meta = _meta(settings.directory_table)
+    class Meta:
+        table_name = settings.directory_table
+        region = settings.region
+
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     kind = DiscriminatorAttribute()
@@ -41,7 +69,7 @@ class ServiceItem(DirectoryItem, discriminator="service"):
     name = UnicodeAttribute()
     nation = UnicodeAttribute()
     service_kind = UnicodeAttribute(attr_name="serviceKind")
-    retention_years = NumberAttribute(attr_name="retentionYears")
+    retention_years = whole(NumberAttribute(attr_name="retentionYears"))
     created_at = UnicodeAttribute(attr_name="createdAt")
 
 
@@ -49,9 +77,9 @@ class GroupItem(DirectoryItem, discriminator="group"):
     service_id = UnicodeAttribute(attr_name="serviceId")
     group_id = UnicodeAttribute(attr_name="groupId")
     name = UnicodeAttribute()
-    rights = ListAttribute(of=NumberAttribute)
+    rights = list_of(NumberAttribute)
     built_in = BooleanAttribute(attr_name="builtIn", default=False)
-    version = VersionAttribute()
+    version = nullable(whole(VersionAttribute()))
 
 
 class UsersByService(GlobalSecondaryIndex["UserItem"]):
@@ -70,16 +98,16 @@ class UserItem(DirectoryItem, discriminator="user"):
     surname = UnicodeAttribute()
     email = UnicodeAttribute()
     group_id = UnicodeAttribute(attr_name="groupId")
-    supervisor_id = UnicodeAttribute(attr_name="supervisorId", null=True)
+    supervisor_id = nullable(UnicodeAttribute(attr_name="supervisorId"))
     locked = BooleanAttribute(default=False)
-    version = VersionAttribute()
+    version = nullable(whole(VersionAttribute()))
     users_of = UnicodeAttribute(attr_name="usersOf")
     user_sort = UnicodeAttribute(attr_name="userSort")
     by_service = UsersByService()
 
 
 class CounterItem(DirectoryItem, discriminator="counter"):
-    value = NumberAttribute(default=0)
+    value = whole(NumberAttribute(default=0))
 
 
 # ---------------------------------------------------------------- Directory: the service's document library
@@ -104,20 +132,20 @@ class DocumentItem(DirectoryItem, discriminator="document"):
     title = UnicodeAttribute()
     file_name = UnicodeAttribute(attr_name="fileName")
     content_type = UnicodeAttribute(attr_name="contentType")
-    size = NumberAttribute()
+    size = whole(NumberAttribute())
     status = UnicodeAttribute()  # pending | available | deleted
     upload_id = UnicodeAttribute(attr_name="uploadId")  # the current version (or the awaited first one)
-    versions = NumberAttribute(default=0)  # how many versions have been confirmed
+    versions = whole(NumberAttribute(default=0))  # how many versions have been confirmed
     uploaded_by = UnicodeAttribute(attr_name="uploadedBy")
     uploaded_at = UnicodeAttribute(attr_name="uploadedAt")
-    pending_until = UnicodeAttribute(attr_name="pendingUntil", null=True)
-    deleted_by = UnicodeAttribute(attr_name="deletedBy", null=True)
-    deleted_at = UnicodeAttribute(attr_name="deletedAt", null=True)
-    last_refusal = JSONAttribute(attr_name="lastRefusal", null=True)  # the latest upload S3 delivered but we refused
-    expiration = NumberAttribute(null=True)  # TTL clean-up of never-confirmed documents only
-    version = VersionAttribute()
-    shelf = UnicodeAttribute(null=True)
-    shelf_sort = UnicodeAttribute(attr_name="shelfSort", null=True)
+    pending_until = nullable(UnicodeAttribute(attr_name="pendingUntil"))
+    deleted_by = nullable(UnicodeAttribute(attr_name="deletedBy"))
+    deleted_at = nullable(UnicodeAttribute(attr_name="deletedAt"))
+    last_refusal = nullable(JSONAttribute(attr_name="lastRefusal"))  # the latest upload S3 delivered but we refused
+    expiration = nullable(whole(NumberAttribute()))  # TTL clean-up of never-confirmed documents only
+    version = nullable(whole(VersionAttribute()))
+    shelf = nullable(UnicodeAttribute())
+    shelf_sort = nullable(UnicodeAttribute(attr_name="shelfSort"))
     on_shelf = LibraryShelf()
 
 
@@ -127,12 +155,12 @@ class DocumentVersionItem(DirectoryItem, discriminator="document-version"):
     service_id = UnicodeAttribute(attr_name="serviceId")
     doc_id = UnicodeAttribute(attr_name="docId")
     upload_id = UnicodeAttribute(attr_name="uploadId")
-    number = NumberAttribute()
+    number = whole(NumberAttribute())
     title = UnicodeAttribute()
     file_name = UnicodeAttribute(attr_name="fileName")
     content_type = UnicodeAttribute(attr_name="contentType")
-    size = NumberAttribute()
-    object_version = UnicodeAttribute(attr_name="objectVersion", null=True)
+    size = whole(NumberAttribute())
+    object_version = nullable(UnicodeAttribute(attr_name="objectVersion"))
     uploaded_by = UnicodeAttribute(attr_name="uploadedBy")
     uploaded_at = UnicodeAttribute(attr_name="uploadedAt")
 
@@ -146,20 +174,23 @@ class UploadItem(DirectoryItem, discriminator="document-upload"):
     title = UnicodeAttribute()
     file_name = UnicodeAttribute(attr_name="fileName")
     content_type = UnicodeAttribute(attr_name="contentType")
-    size = NumberAttribute()
+    size = whole(NumberAttribute())
     requested_by = UnicodeAttribute(attr_name="requestedBy")
     requested_at = UnicodeAttribute(attr_name="requestedAt")
     expires_at = UnicodeAttribute(attr_name="expiresAt")
     status = UnicodeAttribute(default="pending")  # pending | rejected
-    reason = UnicodeAttribute(null=True)
-    expiration = NumberAttribute(null=True)
+    reason = nullable(UnicodeAttribute())
+    expiration = nullable(whole(NumberAttribute()))
 
 
 # ---------------------------------------------------------------- Records: a person and all their records
 
 
 class RecordItem(Model):
-    Meta = _meta(settings.records_table)
+    class Meta:
+        table_name = settings.records_table
+        region = settings.region
+
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     kind = DiscriminatorAttribute()
@@ -171,20 +202,20 @@ class PersonItem(RecordItem, discriminator="person"):
     forename = UnicodeAttribute()
     surname = UnicodeAttribute()
     date_of_birth = UnicodeAttribute(attr_name="dateOfBirth")
-    chs_number = UnicodeAttribute(attr_name="chsNumber", null=True)
-    case_count = NumberAttribute(attr_name="caseCount", default=0)
+    chs_number = nullable(UnicodeAttribute(attr_name="chsNumber"))
+    case_count = whole(NumberAttribute(attr_name="caseCount", default=0))
     created_at = UnicodeAttribute(attr_name="createdAt")
     # Which generation of the person's records is current, and where it lives (`records_at` null: in this item's
     # partition). An import stages a new generation in a partition of its own and switches both in one
     # conditional write of this item.
-    generation = NumberAttribute(default=0)
-    records_at = UnicodeAttribute(attr_name="recordsAt", null=True)
-    digest = UnicodeAttribute(null=True)  # the transfer file the current generation came from, if any
-    version = VersionAttribute()
+    generation = whole(NumberAttribute(default=0))
+    records_at = nullable(UnicodeAttribute(attr_name="recordsAt"))
+    digest = nullable(UnicodeAttribute())  # the transfer file the current generation came from, if any
+    version = nullable(whole(VersionAttribute()))
     # MAP-3: the person's MAPPA flag, kept with the discussions in the same transactions
-    mappa_current = UnicodeAttribute(attr_name="mappaCurrent", null=True)  # the current discussion's id
-    mappa_review_date = UnicodeAttribute(attr_name="mappaReviewDate", null=True)
-    mappa_last_ended = UnicodeAttribute(attr_name="mappaLastEnded", null=True)  # struck through when none current
+    mappa_current = nullable(UnicodeAttribute(attr_name="mappaCurrent"))  # the current discussion's id
+    mappa_review_date = nullable(UnicodeAttribute(attr_name="mappaReviewDate"))
+    mappa_last_ended = nullable(UnicodeAttribute(attr_name="mappaLastEnded"))  # struck through when none current
 
 
 class CasesBySurname(GlobalSecondaryIndex["CaseItem"]):
@@ -227,26 +258,26 @@ class HolderByNumber(GlobalSecondaryIndex["CaseItem"]):
 
 class CaseItem(RecordItem, discriminator="case"):
     case_id = UnicodeAttribute(attr_name="caseId")
-    case_number = NumberAttribute(attr_name="caseNumber")
+    case_number = whole(NumberAttribute(attr_name="caseNumber"))
     urn = UnicodeAttribute()
     forename = UnicodeAttribute()
     surname = UnicodeAttribute()
     case_type = UnicodeAttribute(attr_name="caseType")
     status = UnicodeAttribute()
-    assigned_to = UnicodeAttribute(attr_name="assignedTo", null=True)
-    assignment_task_id = UnicodeAttribute(attr_name="assignmentTaskId", null=True)
-    risk_need_level = UnicodeAttribute(attr_name="riskNeedLevel", null=True)
-    destruction_date = UnicodeAttribute(attr_name="destructionDate", null=True)
+    assigned_to = nullable(UnicodeAttribute(attr_name="assignedTo"))
+    assignment_task_id = nullable(UnicodeAttribute(attr_name="assignmentTaskId"))
+    risk_need_level = nullable(UnicodeAttribute(attr_name="riskNeedLevel"))
+    destruction_date = nullable(UnicodeAttribute(attr_name="destructionDate"))
     multiple_cases = BooleanAttribute(attr_name="multipleCases", default=False)
     opened_at = UnicodeAttribute(attr_name="openedAt")
-    closed_at = UnicodeAttribute(attr_name="closedAt", null=True)
-    pending_closure = UnicodeAttribute(attr_name="pendingClosure", null=True)  # approval id of a closure request
-    version = VersionAttribute()
+    closed_at = nullable(UnicodeAttribute(attr_name="closedAt"))
+    pending_closure = nullable(UnicodeAttribute(attr_name="pendingClosure"))  # approval id of a closure request
+    version = nullable(whole(VersionAttribute()))
     # Index keys, derived by records.refresh_index_keys; absent while an imported generation is only staged.
-    service_status = UnicodeAttribute(attr_name="serviceStatus", null=True)
-    holder = UnicodeAttribute(null=True)
-    surname_key = UnicodeAttribute(attr_name="surnameKey", null=True)
-    number_key = UnicodeAttribute(attr_name="numberKey", null=True)
+    service_status = nullable(UnicodeAttribute(attr_name="serviceStatus"))
+    holder = nullable(UnicodeAttribute())
+    surname_key = nullable(UnicodeAttribute(attr_name="surnameKey"))
+    number_key = nullable(UnicodeAttribute(attr_name="numberKey"))
     by_surname = CasesBySurname()
     by_number = CasesByNumber()
     holder_by_surname = HolderBySurname()
@@ -257,8 +288,8 @@ class CaseRefItem(RecordItem, discriminator="case-ref"):
     """Where a case id lives: read first (strongly consistent) to find the person's partition."""
 
     urn = UnicodeAttribute()
-    case_number = NumberAttribute(attr_name="caseNumber")
-    partition = UnicodeAttribute(null=True)  # the case's partition when not the person's first generation
+    case_number = whole(NumberAttribute(attr_name="caseNumber"))
+    partition = nullable(UnicodeAttribute())  # the case's partition when not the person's first generation
 
 
 # ---------------------------------------------------------------- Records: MAPPA discussions and notifications
@@ -270,16 +301,16 @@ class MappaItem(RecordItem, discriminator="mappa"):
     discussion_id = UnicodeAttribute(attr_name="discussionId")
     urn = UnicodeAttribute()
     date_of_discussion = UnicodeAttribute(attr_name="dateOfDiscussion")
-    review_date = UnicodeAttribute(attr_name="reviewDate", null=True)
-    date_ended = UnicodeAttribute(attr_name="dateEnded", null=True)
-    level = NumberAttribute()
-    category = NumberAttribute()
+    review_date = nullable(UnicodeAttribute(attr_name="reviewDate"))
+    date_ended = nullable(UnicodeAttribute(attr_name="dateEnded"))
+    level = whole(NumberAttribute())
+    category = whole(NumberAttribute())
     details = UnicodeAttribute()
     recorded_by = UnicodeAttribute(attr_name="recordedBy")
     recorded_at = UnicodeAttribute(attr_name="recordedAt")
-    updated_by = UnicodeAttribute(attr_name="updatedBy", null=True)
-    updated_at = UnicodeAttribute(attr_name="updatedAt", null=True)
-    version = VersionAttribute()
+    updated_by = nullable(UnicodeAttribute(attr_name="updatedBy"))
+    updated_at = nullable(UnicodeAttribute(attr_name="updatedAt"))
+    version = nullable(whole(VersionAttribute()))
 
 
 class MappaNotificationItem(RecordItem, discriminator="mappa-notification"):
@@ -293,7 +324,7 @@ class MappaNotificationItem(RecordItem, discriminator="mappa-notification"):
     send_alert = BooleanAttribute(attr_name="sendAlert")
     sent_by = UnicodeAttribute(attr_name="sentBy")
     sent_at = UnicodeAttribute(attr_name="sentAt")
-    recipients = MapAttribute()  # type: ignore[var-annotated]
+    recipients: MapAttribute[str, Any] = MapAttribute()
 
 
 class MappaRefItem(RecordItem, discriminator="mappa-ref"):
@@ -301,7 +332,7 @@ class MappaRefItem(RecordItem, discriminator="mappa-ref"):
 
     urn = UnicodeAttribute()
     discussion_id = UnicodeAttribute(attr_name="discussionId")
-    partition = UnicodeAttribute(null=True)  # the record's partition when not the person's first generation
+    partition = nullable(UnicodeAttribute())  # the record's partition when not the person's first generation
 
 
 # ---------------------------------------------------------------- Work: worktray tasks
@@ -319,7 +350,10 @@ class OpenTasks(GlobalSecondaryIndex["TaskItem"]):
 
 
 class TaskItem(Model):
-    Meta = _meta(settings.work_table)
+    class Meta:
+        table_name = settings.work_table
+        region = settings.region
+
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     task_id = UnicodeAttribute(attr_name="taskId")
@@ -327,15 +361,15 @@ class TaskItem(Model):
     service_id = UnicodeAttribute(attr_name="serviceId")
     task_kind = UnicodeAttribute(attr_name="taskKind")
     subject = UnicodeAttribute()
-    case_id = UnicodeAttribute(attr_name="caseId", null=True)
-    due_date = UnicodeAttribute(attr_name="dueDate", null=True)
+    case_id = nullable(UnicodeAttribute(attr_name="caseId"))
+    due_date = nullable(UnicodeAttribute(attr_name="dueDate"))
     created_at = UnicodeAttribute(attr_name="createdAt")
-    completed_at = UnicodeAttribute(attr_name="completedAt", null=True)
-    open_for = UnicodeAttribute(attr_name="openFor", null=True)
-    open_sort = UnicodeAttribute(attr_name="openSort", null=True)
+    completed_at = nullable(UnicodeAttribute(attr_name="completedAt"))
+    open_for = nullable(UnicodeAttribute(attr_name="openFor"))
+    open_sort = nullable(UnicodeAttribute(attr_name="openSort"))
     open_tasks = OpenTasks()
-    link = UnicodeAttribute(null=True)  # the API path of the record the task is about
-    emailed_at = UnicodeAttribute(attr_name="emailedAt", null=True)
+    link = nullable(UnicodeAttribute())  # the API path of the record the task is about
+    emailed_at = nullable(UnicodeAttribute(attr_name="emailedAt"))
 
 
 # ---------------------------------------------------------------- Work: the notifications outbox
@@ -355,7 +389,10 @@ class PendingDeliveries(GlobalSecondaryIndex["OutboxItem"]):
 class OutboxItem(Model):
     """The alerts of one notification still to be sent to the queue (NTF-2); written with the notification."""
 
-    Meta = _meta(settings.work_table)
+    class Meta:
+        table_name = settings.work_table
+        region = settings.region
+
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     notification_id = UnicodeAttribute(attr_name="notificationId")
@@ -363,11 +400,11 @@ class OutboxItem(Model):
     service_id = UnicodeAttribute(attr_name="serviceId")
     urn = UnicodeAttribute()
     person = UnicodeAttribute()
-    due_date = UnicodeAttribute(attr_name="dueDate", null=True)
+    due_date = nullable(UnicodeAttribute(attr_name="dueDate"))
     created_at = UnicodeAttribute(attr_name="createdAt")
-    pending = UnicodeSetAttribute(null=True)  # recipients whose message is not yet on the queue
-    retry_queue = UnicodeAttribute(attr_name="retryQueue", null=True)
-    retry_at = UnicodeAttribute(attr_name="retryAt", null=True)
+    pending = nullable(UnicodeSetAttribute())  # recipients whose message is not yet on the queue
+    retry_queue = nullable(UnicodeAttribute(attr_name="retryQueue"))
+    retry_at = nullable(UnicodeAttribute(attr_name="retryAt"))
     pending_deliveries = PendingDeliveries()
 
 
@@ -375,7 +412,10 @@ class OutboxItem(Model):
 
 
 class AuditItem(Model):
-    Meta = _meta(settings.audit_table)
+    class Meta:
+        table_name = settings.audit_table
+        region = settings.region
+
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     service_id = UnicodeAttribute(attr_name="serviceId")
@@ -383,9 +423,9 @@ class AuditItem(Model):
     action = UnicodeAttribute()
     actor_id = UnicodeAttribute(attr_name="actorId")
     at = UnicodeAttribute()
-    before = JSONAttribute(null=True)
-    after = JSONAttribute(null=True)
-    reason = UnicodeAttribute(null=True)
+    before = nullable(JSONAttribute())
+    after = nullable(JSONAttribute())
+    reason = nullable(UnicodeAttribute())
 
 
 # ---------------------------------------------------------------- Directory: transfer partners of a service
@@ -407,7 +447,7 @@ class SenderItem(DirectoryItem, discriminator="import-sender"):
 
     service_id = UnicodeAttribute(attr_name="serviceId")
     email = UnicodeAttribute()
-    name = UnicodeAttribute(null=True)
+    name = nullable(UnicodeAttribute())
     created_at = UnicodeAttribute(attr_name="createdAt")
     created_by = UnicodeAttribute(attr_name="createdBy")
 
@@ -427,7 +467,10 @@ class JobsByService(GlobalSecondaryIndex["JobItem"]):
 
 
 class JobItem(Model):
-    Meta = _meta(settings.jobs_table)
+    class Meta:
+        table_name = settings.jobs_table
+        region = settings.region
+
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     kind = DiscriminatorAttribute()
@@ -440,17 +483,17 @@ class JobItem(Model):
 class ExportItem(JobItem, discriminator="export"):
     export_id = UnicodeAttribute(attr_name="exportId")
     case_id = UnicodeAttribute(attr_name="caseId")
-    case_number = NumberAttribute(attr_name="caseNumber")
+    case_number = whole(NumberAttribute(attr_name="caseNumber"))
     urn = UnicodeAttribute()
     forename = UnicodeAttribute()
     surname = UnicodeAttribute()
     destination = JSONAttribute()  # the destination as it was when exported
     deliver = UnicodeAttribute()
     object_key = UnicodeAttribute(attr_name="objectKey")
-    records = NumberAttribute()
-    size = NumberAttribute()
+    records = whole(NumberAttribute())
+    size = whole(NumberAttribute())
     digest = UnicodeAttribute()
-    emailed_to = UnicodeAttribute(attr_name="emailedTo", null=True)
+    emailed_to = nullable(UnicodeAttribute(attr_name="emailedTo"))
     holds_mappa = BooleanAttribute(attr_name="holdsMappa", default=False)  # the file carries MAPPA details
     exported_at = UnicodeAttribute(attr_name="exportedAt")
     exported_by = UnicodeAttribute(attr_name="exportedBy")
@@ -462,34 +505,34 @@ class ImportItem(JobItem, discriminator="import"):
     import_id = UnicodeAttribute(attr_name="importId")
     status = UnicodeAttribute()
     source = UnicodeAttribute()  # upload | email
-    file_name = UnicodeAttribute(attr_name="fileName", null=True)
-    size = NumberAttribute(null=True)
-    object_key = UnicodeAttribute(attr_name="objectKey", null=True)
+    file_name = nullable(UnicodeAttribute(attr_name="fileName"))
+    size = nullable(whole(NumberAttribute()))
+    object_key = nullable(UnicodeAttribute(attr_name="objectKey"))
     reopen_latest_case = BooleanAttribute(attr_name="reopenLatestCase", default=False)
-    reasons = ListAttribute(of=UnicodeAttribute, default=list)
-    digest = UnicodeAttribute(null=True)
-    urn = UnicodeAttribute(null=True)
-    forename = UnicodeAttribute(null=True)
-    surname = UnicodeAttribute(null=True)
-    existing = JSONAttribute(null=True)
+    reasons = list_of(UnicodeAttribute, default=list)
+    digest = nullable(UnicodeAttribute())
+    urn = nullable(UnicodeAttribute())
+    forename = nullable(UnicodeAttribute())
+    surname = nullable(UnicodeAttribute())
+    existing = nullable(JSONAttribute())
     # once importing: the generation replaced (null: a new person) and the one written, the first case number
     # reserved for the file's cases, and how far the all-or-nothing replace has got
-    replaces = NumberAttribute(null=True)
-    replaces_at = UnicodeAttribute(attr_name="replacesAt", null=True)
-    generation = NumberAttribute(null=True)
-    first_number = NumberAttribute(attr_name="firstNumber", null=True)
-    phase = UnicodeAttribute(null=True)  # staging | switched | done
-    done = NumberAttribute(default=0)
-    total = NumberAttribute(default=0)
-    case_ids = ListAttribute(attr_name="caseIds", of=UnicodeAttribute, default=list)
-    sender = UnicodeAttribute(null=True)
-    subject = UnicodeAttribute(null=True)
-    message_key = UnicodeAttribute(attr_name="messageKey", null=True)
+    replaces = nullable(whole(NumberAttribute()))
+    replaces_at = nullable(UnicodeAttribute(attr_name="replacesAt"))
+    generation = nullable(whole(NumberAttribute()))
+    first_number = nullable(whole(NumberAttribute(attr_name="firstNumber")))
+    phase = nullable(UnicodeAttribute())  # staging | switched | done
+    done = whole(NumberAttribute(default=0))
+    total = whole(NumberAttribute(default=0))
+    case_ids = list_of(UnicodeAttribute, attr_name="caseIds", default=list)
+    sender = nullable(UnicodeAttribute())
+    subject = nullable(UnicodeAttribute())
+    message_key = nullable(UnicodeAttribute(attr_name="messageKey"))
     created_at = UnicodeAttribute(attr_name="createdAt")
     created_by = UnicodeAttribute(attr_name="createdBy")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
-    expiration = NumberAttribute(null=True)
-    version = VersionAttribute()
+    expiration = nullable(whole(NumberAttribute()))
+    version = nullable(whole(VersionAttribute()))
 
 
 # ---------------------------------------------------------------- Records: LS/CMI assessments, plans, approvals
@@ -500,17 +543,17 @@ class AssessmentItem(RecordItem, discriminator="assessment"):
 
     assessment_id = UnicodeAttribute(attr_name="assessmentId")
     case_id = UnicodeAttribute(attr_name="caseId")
-    case_number = NumberAttribute(attr_name="caseNumber")
+    case_number = whole(NumberAttribute(attr_name="caseNumber"))
     assessment_kind = UnicodeAttribute(attr_name="assessmentKind")  # initial | full
-    reassessment_of = UnicodeAttribute(attr_name="reassessmentOf", null=True)
+    reassessment_of = nullable(UnicodeAttribute(attr_name="reassessmentOf"))
     status = UnicodeAttribute()  # in-progress | locked
     sections = JSONAttribute(default=dict)  # section id -> {scores?, answers, text, ..., savedAt, savedBy}
-    override = JSONAttribute(null=True)  # {kind, originalLevel, requestedLevel, rationale, status, approvalId}
+    override = nullable(JSONAttribute())  # {kind, originalLevel, requestedLevel, rationale, status, approvalId}
     created_by = UnicodeAttribute(attr_name="createdBy")
     created_at = UnicodeAttribute(attr_name="createdAt")
-    locked_by = UnicodeAttribute(attr_name="lockedBy", null=True)
-    locked_at = UnicodeAttribute(attr_name="lockedAt", null=True)
-    version = VersionAttribute()
+    locked_by = nullable(UnicodeAttribute(attr_name="lockedBy"))
+    locked_at = nullable(UnicodeAttribute(attr_name="lockedAt"))
+    version = nullable(whole(VersionAttribute()))
 
 
 class PlanItem(RecordItem, discriminator="plan"):
@@ -518,13 +561,13 @@ class PlanItem(RecordItem, discriminator="plan"):
 
     plan_id = UnicodeAttribute(attr_name="planId")
     case_id = UnicodeAttribute(attr_name="caseId")
-    case_number = NumberAttribute(attr_name="caseNumber")
+    case_number = whole(NumberAttribute(attr_name="caseNumber"))
     assessment_id = UnicodeAttribute(attr_name="assessmentId")
     plan_type = UnicodeAttribute(attr_name="planType")  # cmp | rmp
     sections = JSONAttribute(default=dict)
     created_by = UnicodeAttribute(attr_name="createdBy")
     created_at = UnicodeAttribute(attr_name="createdAt")
-    version = VersionAttribute()
+    version = nullable(whole(VersionAttribute()))
 
 
 class PendingApprovals(GlobalSecondaryIndex["ApprovalItem"]):
@@ -544,28 +587,28 @@ class ApprovalItem(RecordItem, discriminator="approval"):
     approval_id = UnicodeAttribute(attr_name="approvalId")
     approval_type = UnicodeAttribute(attr_name="approvalType")  # override | closure-no-plan | closure-with-plan
     case_id = UnicodeAttribute(attr_name="caseId")
-    case_number = NumberAttribute(attr_name="caseNumber")
+    case_number = whole(NumberAttribute(attr_name="caseNumber"))
     urn = UnicodeAttribute()
     forename = UnicodeAttribute()
     surname = UnicodeAttribute()
-    assessment_id = UnicodeAttribute(attr_name="assessmentId", null=True)
-    original_level = UnicodeAttribute(attr_name="originalLevel", null=True)
-    requested_level = UnicodeAttribute(attr_name="requestedLevel", null=True)
-    override_kind = UnicodeAttribute(attr_name="overrideKind", null=True)  # clinical (6.2) | administrative (6.3)
+    assessment_id = nullable(UnicodeAttribute(attr_name="assessmentId"))
+    original_level = nullable(UnicodeAttribute(attr_name="originalLevel"))
+    requested_level = nullable(UnicodeAttribute(attr_name="requestedLevel"))
+    override_kind = nullable(UnicodeAttribute(attr_name="overrideKind"))  # clinical (6.2) | administrative (6.3)
     rationale = UnicodeAttribute()
-    proposed_destruction_date = UnicodeAttribute(attr_name="proposedDestructionDate", null=True)
+    proposed_destruction_date = nullable(UnicodeAttribute(attr_name="proposedDestructionDate"))
     worker_id = UnicodeAttribute(attr_name="workerId")
     worker_name = UnicodeAttribute(attr_name="workerName")
     requested_by = UnicodeAttribute(attr_name="requestedBy")
     requested_at = UnicodeAttribute(attr_name="requestedAt")
     status = UnicodeAttribute()  # pending | approved | not-approved | withdrawn
-    decided_by = UnicodeAttribute(attr_name="decidedBy", null=True)
-    decided_at = UnicodeAttribute(attr_name="decidedAt", null=True)
-    comment = UnicodeAttribute(null=True)
-    destruction_date = UnicodeAttribute(attr_name="destructionDate", null=True)
-    version = VersionAttribute()
-    pending_in = UnicodeAttribute(attr_name="pendingIn", null=True)
-    pending_sort = UnicodeAttribute(attr_name="pendingSort", null=True)
+    decided_by = nullable(UnicodeAttribute(attr_name="decidedBy"))
+    decided_at = nullable(UnicodeAttribute(attr_name="decidedAt"))
+    comment = nullable(UnicodeAttribute())
+    destruction_date = nullable(UnicodeAttribute(attr_name="destructionDate"))
+    version = nullable(whole(VersionAttribute()))
+    pending_in = nullable(UnicodeAttribute(attr_name="pendingIn"))
+    pending_sort = nullable(UnicodeAttribute(attr_name="pendingSort"))
     pending = PendingApprovals()
 
 
@@ -573,5 +616,5 @@ class ApprovalRefItem(RecordItem, discriminator="approval-ref"):
     """Where an approval id lives (pk `APPROVAL#<id>`, sk `REF`); derivable from the approval item."""
 
     urn = UnicodeAttribute()
-    case_number = NumberAttribute(attr_name="caseNumber")
-    partition = UnicodeAttribute(null=True)  # the request's partition when not the person's first generation
+    case_number = whole(NumberAttribute(attr_name="caseNumber"))
+    partition = nullable(UnicodeAttribute())  # the request's partition when not the person's first generation

@@ -90,7 +90,8 @@ def receive_mail(key: str) -> list[str]:
     made = []
     for n, part in enumerate(attachments):
         name = (part.get_filename() or f"attachment-{n + 1}")[:200]
-        data = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)  # bytes, or None for an empty or multipart part
+        data = payload if isinstance(payload, bytes) else b""
         try:
             file_format.read(data, max_bytes=settings.max_transfer_bytes)
         except FileRefused as refused:
