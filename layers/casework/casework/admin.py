@@ -5,10 +5,10 @@ from __future__ import annotations
 from casework import clock
 from casework.access import BUILT_IN_GROUPS
 from casework.calendar import Nation
-from casework.errors import Conflict, Invalid
+from casework.errors import Conflict, Invalid, WriteConflict
 from casework.store import audit
 from casework.store import directory as store
-from casework.store.tx import Changes, WriteConflict
+from casework.store.tx import Changes
 
 SERVICE_KINDS = ("justice-community", "justice-prison", "children")
 
@@ -26,7 +26,7 @@ def create_service(service_id: str, *, name: str, nation: str, service_kind: str
     for group_id, group in BUILT_IN_GROUPS.items():
         changes.create(store.new_group(service_id, group_id, name=group.name, rights=[int(r) for r in group.rights],
                                        built_in=True))
-    changes.create(audit.entry(f"SERVICE#{service_id}", service_id=service_id, action="service.created",
+    changes.create(audit.entry(audit.service_entity(service_id), service_id=service_id, action="service.created",
                                actor_id=actor_id, after={"name": name, "nation": nation, "kind": service_kind}))
     try:
         changes.commit()

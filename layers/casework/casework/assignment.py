@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from casework import cases, clock, ids, views
 from casework.access import Caller, Right, require
-from casework.errors import Conflict, Invalid, NotFound
+from casework.errors import Conflict, Invalid, NotFound, WriteConflict
 from casework.observability import count
 from casework.schemas.cases import AssignmentIn, AssignmentOut, CaseOut
 from casework.schemas.common import Page
@@ -13,7 +13,7 @@ from casework.schemas.work import TaskKind
 from casework.store import audit, records, work
 from casework.store import directory as directory_store
 from casework.store.models import UserItem
-from casework.store.tx import Changes, WriteConflict
+from casework.store.tx import Changes
 from casework.versions import check_if_match
 
 
@@ -39,7 +39,7 @@ def assign(caller: Caller, case_id: str, body: AssignmentIn, if_match: int | Non
     changes = Changes()
     old_task_id = case.assignment_task_id
     if previous_id and old_task_id:
-        changes.update(work.task_key(previous_id, old_task_id), work.completion_if_open(now))
+        work.complete_in(changes, previous_id, old_task_id, now)
     task = None
     if worker is not None:
         task = work.new_task(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from casework import clock, ids, views
 from casework.access import Caller, Right, require, visible
-from casework.errors import Conflict, Invalid, NotFound
+from casework.errors import Conflict, Invalid, NotFound, WriteConflict
 from casework.observability import count
 from casework.schemas.cases import (
     CHILDREN_CASE_TYPES,
@@ -20,7 +20,7 @@ from casework.store import audit, records
 from casework.store import directory as directory_store
 from casework.store.models import AuditItem, CaseItem
 from casework.store.paging import Page as StorePage
-from casework.store.tx import Changes, WriteConflict
+from casework.store.tx import Changes
 
 
 def record_person(caller: Caller, body: PersonIn) -> PersonOut:
@@ -69,11 +69,11 @@ def open_case(caller: Caller, body: CaseIn) -> CaseOut:
     changes.create(records.case_ref(case))
     # Conditional on the cases read, so two cases opened at once both get the "multiple cases" flag right, and on
     # the person's generation, so a case is never opened into records an import has just replaced.
-    changes.update(found, records.count_case(), records.cases_unchanged(found), versioned=False)
+    records.count_case_if_unchanged(changes, found)
     if int(found.case_count or 0) == 1:  # the person's first case now has company: flag it too
         first = records.first_case(found)
         if first is not None:
-            changes.update(first, records.mark_multiple(), versioned=False)
+            records.mark_multiple(changes, first)
     changes.create(audit.entry(
         audit.case_entity(case.case_id), service_id=caller.service_id, action="case.opened",
         actor_id=caller.user_id, after={"caseNumber": number, "urn": case.urn, "caseType": case.case_type},
@@ -158,7 +158,7 @@ def hold(changes: Changes, case: CaseItem, *, changed: bool) -> None:
         changes.save(records.refresh_index_keys(case))
     else:
         changes.check(case)
-    changes.check(*records.still_current(case), versioned=False)
+    records.check_still_current(changes, case)
 
 
 def state(case: CaseItem) -> dict[str, object]:

@@ -1,4 +1,5 @@
-"""Typed domain errors; `api.py` maps each to one problem+json answer."""
+"""Typed domain errors: each `CaseworkError` is mapped by `api.py` to one problem+json answer; `WriteConflict` is
+raised by the store and turned by the domain into the `Conflict` (or the retry) its rule calls for."""
 
 from __future__ import annotations
 
@@ -54,3 +55,11 @@ class TooLarge(CaseworkError):
 
 class UnsupportedMediaType(CaseworkError):
     status, title, slug = 415, "Unsupported media type", "unsupported-media-type"
+
+
+class WriteConflict(Exception):
+    """A condition of a write failed: someone changed or created the item first (raised by `store.tx.Changes`)."""
+
+    def __init__(self, failed: list[int]) -> None:
+        super().__init__(f"conditional check failed on item(s) {failed}")
+        self.failed = failed

@@ -14,7 +14,7 @@ from urllib.parse import unquote_plus
 from casework import clock, ids, views
 from casework.access import Caller, Right, require, visible
 from casework.config import settings
-from casework.errors import Conflict, Invalid, NotFound, TooLarge
+from casework.errors import Conflict, Invalid, NotFound, TooLarge, WriteConflict
 from casework.observability import count, logger
 from casework.schemas.common import Page
 from casework.schemas.directory import UserRef
@@ -32,13 +32,14 @@ from casework.store import audit, files
 from casework.store import directory as directory_store
 from casework.store import library as store
 from casework.store.models import DocumentItem, DocumentVersionItem, UploadItem
-from casework.store.tx import Changes, WriteConflict
+from casework.store.tx import Changes
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def entity(doc_id: str) -> str:
-    return f"DOC#{doc_id}"
+    """A document's audit trail."""
+    return audit.document_entity(doc_id)
 
 
 # ---------------------------------------------------------------- reading (right 70)
@@ -214,7 +215,7 @@ def _accept(doc: DocumentItem, up: UploadItem, object_version: str | None) -> No
     changes = Changes()
     changes.save(doc)
     changes.create(store.new_version(up, number=number, object_version=object_version, uploaded_at=now))
-    changes.delete(up, UploadItem.status == "pending")
+    store.remove_upload_if_pending(changes, up)
     changes.create(audit.entry(
         entity(doc.doc_id), service_id=doc.service_id, action="document.replaced" if replacing else "document.uploaded",
         actor_id=up.requested_by, before=before, after={**_declared(up), "versionId": up.upload_id, "number": number},
@@ -227,11 +228,11 @@ def _reject(up: UploadItem, doc: DocumentItem | None, key: str, object_version: 
     files.remove(key, object_version)
     up.status, up.reason = "rejected", reason
     changes = Changes()
-    changes.save(up, UploadItem.status == "pending")
+    store.save_upload_if_pending(changes, up)
     if doc is not None and doc.status != "deleted":
         # the writer sees why on the document; not a change of the document itself, so no version bump
         refusal = {"versionId": up.upload_id, "reason": reason, "at": clock.stamp()}
-        changes.update(doc, [DocumentItem.last_refusal.set(refusal)], versioned=False)
+        store.note_refusal(changes, doc, refusal)
     changes.create(audit.entry(entity(up.doc_id), service_id=up.service_id, action="document.upload-rejected",
                                actor_id=up.requested_by, after={"versionId": up.upload_id}, reason=reason))
     changes.commit()

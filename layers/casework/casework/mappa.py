@@ -12,14 +12,14 @@ from typing import TypeVar
 
 from casework import calendar, clock, ids, notifications, views
 from casework.access import Caller, Right, require, visible
-from casework.errors import Conflict, Invalid, NotFound
+from casework.errors import Conflict, Invalid, NotFound, WriteConflict
 from casework.observability import count
 from casework.schemas.mappa import MappaIn, MappaListOut, MappaOut, MappaPatch, NotificationIn, NotificationOut
 from casework.store import audit, records
 from casework.store import directory as directory_store
 from casework.store import mappa as store
 from casework.store.models import AuditItem, MappaItem, MappaNotificationItem, PersonItem, UserItem
-from casework.store.tx import Changes, WriteConflict
+from casework.store.tx import Changes
 from casework.versions import check_if_match
 
 ACKNOWLEDGE_WITHIN_WORKING_DAYS = 5
@@ -76,7 +76,7 @@ def _hold(changes: Changes, person: PersonItem, flag: store.Flag) -> None:
     read. The flag and MAP-4's "at most one current discussion" are decided from what was read, so of two changes at
     once only one commits; and a deletion of the person or an import replacing them, both conditional on the
     person's version too, can't miss or lose a discussion written meanwhile."""
-    changes.update(person, flag)
+    store.set_flag(changes, person, flag)
 
 
 def _listing(caller: Caller, urn: str) -> object:
@@ -212,7 +212,7 @@ def amend(caller: Caller, discussion_id: str, body: MappaPatch, if_match: int | 
     elif person.mappa_current is None:
         flag = store.flag_ended(_last_ended(person, found))
     else:  # an older, ended discussion amended while another is current: the flag stays
-        flag = []
+        flag = store.flag_kept()
     _hold(changes, person, flag)
     action = "mappa.ended" if was_current and not now_current else "mappa.updated"
     changes.create(_entry(caller, person, action, before=before,
@@ -298,7 +298,7 @@ def notify(caller: Caller, discussion_id: str, body: NotificationIn) -> Notifica
     changes.create(note)
     changes.create(store.notification_ref(note))
     changes.check(found)  # the discussion as read: one ended meanwhile takes no notification
-    changes.update(person, *records.record_added(person), versioned=False)
+    records.record_added(changes, person)
     pending = None
     if body.send_alert:
         due = calendar.add_working_days(body.date_notified, ACKNOWLEDGE_WITHIN_WORKING_DAYS, caller.nation)
@@ -337,10 +337,9 @@ def acknowledge(caller: Caller, notification_id: str) -> NotificationOut:
     if recipients[caller.user_id].get("acknowledgedAt"):
         return views.notification_out(note, person)
     now = clock.stamp()
-    actions, condition = store.acknowledgement(caller.user_id, now)
     changes = Changes()
-    changes.update(note, actions, condition, versioned=False)
-    changes.check(*records.still_current(note), versioned=False)
+    store.acknowledge(changes, note, caller.user_id, now)
+    records.check_still_current(changes, note)
     changes.create(_entry(caller, person, "mappa.acknowledged", after={
         "discussionId": note.discussion_id, "notificationId": note.notification_id}))
     _commit(changes, lambda: views.notification_out(*_note_for(caller, notification_id)).model_dump(

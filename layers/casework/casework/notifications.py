@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from casework import clock, ids
@@ -22,8 +21,8 @@ from casework.config import settings
 from casework.observability import count, logger
 from casework.schemas.mappa import DeliveryMessage
 from casework.schemas.work import TaskKind
+from casework.store import aws, messaging, work
 from casework.store import directory as directory_store
-from casework.store import messaging, work
 from casework.store import outbox as store
 from casework.store.models import MappaNotificationItem, OutboxItem, PersonItem
 
@@ -65,7 +64,7 @@ def dispatch(pending: OutboxItem) -> set[str]:
         chunk = {str(n): r for n, r in enumerate(recipients[start:start + BATCH])}
         try:
             ok = messaging.send_batch({key: _message(pending, r) for key, r in chunk.items()})
-        except (BotoCoreError, ClientError) as error:
+        except aws.ERRORS as error:
             logger.warning("notifications queue unavailable", extra={"notificationId": pending.notification_id,
                                                                      "error": type(error).__name__})
             failed = True
@@ -99,19 +98,16 @@ def repair() -> dict[str, int]:
     return {"outboxes": len(due), "stillPending": still}
 
 
-_RETRY_MAIL = {"Throttling", "ThrottlingException", "ServiceUnavailable", "InternalFailure", "RequestTimeout"}
-
-
 def _mail(address: str, recipient: str, task_id: str, notification_id: str) -> None:
     """Sent by the one copy of a delivery that holds the task's e-mail claim. A refusal that will not change (an
     unverified or rejected address) must not hold back the worktray alert: it is logged and the claim given back.
     A throttled, failing or unreachable SES gives the claim back and raises, so the retried message sends it."""
     try:
         messaging.send_mail(address, MAIL_SUBJECT, MAIL_TEXT)
-    except (BotoCoreError, ClientError) as error:
+    except aws.ERRORS as error:
         work.release_mail(recipient, task_id)
-        code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
-        if not isinstance(error, ClientError) or code in _RETRY_MAIL:
+        code = messaging.mail_refused(error)
+        if code is None:
             raise
         logger.warning("alert e-mail refused", extra={"notificationId": notification_id, "code": code})
         count("MappaMailRefused")

@@ -10,7 +10,7 @@ from datetime import date
 
 from casework import cases, clock, ids, views
 from casework.access import Caller, Right, require, visible
-from casework.errors import Conflict, Forbidden, Invalid, NotFound
+from casework.errors import Conflict, Forbidden, Invalid, NotFound, WriteConflict
 from casework.lscmi import assessments
 from casework.lscmi.approval_requests import add_request, approval_out, new_request, state
 from casework.observability import count
@@ -20,7 +20,7 @@ from casework.schemas.work import TaskKind
 from casework.store import assessments as store
 from casework.store import audit, work
 from casework.store.models import ApprovalItem, CaseItem
-from casework.store.tx import Changes, WriteConflict
+from casework.store.tx import Changes
 
 _TASKS = {
     ("override", "approved"): (TaskKind.OVERRIDE_APPROVED, "Override to {level} approved"),
@@ -136,7 +136,7 @@ def decide(caller: Caller, approval_id: str, body: DecisionIn) -> DecisionOut:
     request.status = "approved" if approve else "not-approved"
     request.decided_by, request.decided_at, request.comment = caller.user_id, now, body.comment
     request.destruction_date = case.destruction_date if closure and approve else None
-    changes.save(store.refresh_pending_keys(request), ApprovalItem.status == "pending")
+    store.decide_if_pending(changes, request)
     cases.hold(changes, case, changed=True)
     kind, subject = _TASKS[("closure" if closure else "override", request.status)]
     changes.create(work.new_task(
@@ -175,7 +175,7 @@ def _decide_closure(changes: Changes, case: CaseItem, approve: bool, chosen: dat
     case.status, case.closed_at = "closed", now
     case.destruction_date = (chosen or destruction_date(clock.today(), caller.retention_years)).isoformat()
     if case.assigned_to and case.assignment_task_id:  # a closed case no longer waits in the worktray
-        changes.update(work.task_key(case.assigned_to, case.assignment_task_id), work.completion_if_open(now))
+        work.complete_in(changes, case.assigned_to, case.assignment_task_id, now)
     case.assigned_to, case.assignment_task_id = None, None  # nobody's caseload holds a closed case (ASG-3)
 
 

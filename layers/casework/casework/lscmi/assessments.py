@@ -9,7 +9,7 @@ from typing import Any
 
 from casework import cases, clock, ids
 from casework.access import Caller, may_change_case
-from casework.errors import Conflict, Forbidden, Invalid, NotFound
+from casework.errors import Conflict, Forbidden, Invalid, NotFound, WriteConflict
 from casework.lscmi import approval_requests, scoring
 from casework.observability import count
 from casework.schemas.approvals import ApprovalOut
@@ -28,7 +28,7 @@ from casework.schemas.cases import CaseType
 from casework.store import assessments as store
 from casework.store import audit
 from casework.store.models import AssessmentItem, CaseItem, PlanItem
-from casework.store.tx import Changes, WriteConflict
+from casework.store.tx import Changes
 from casework.versions import check_if_match
 
 COMMUNITY = "justice-community"

@@ -12,7 +12,7 @@ from typing import Any
 
 from casework import cases
 from casework.access import Caller, Right, require
-from casework.errors import Conflict, Invalid, NotFound
+from casework.errors import Conflict, Invalid, NotFound, WriteConflict
 from casework.lscmi import assessments
 from casework.observability import count
 from casework.schemas.assessments import MaintenanceIn, MaintenanceOut
@@ -20,7 +20,7 @@ from casework.store import assessments as store
 from casework.store import audit, records
 from casework.store import refs as references
 from casework.store.models import ApprovalItem, AssessmentItem, CaseItem, PlanItem, RecordItem
-from casework.store.tx import MAX_ITEMS, Changes, WriteConflict
+from casework.store.tx import MAX_ITEMS, Changes
 
 
 def _confirmed(body: MaintenanceIn, expected: str) -> None:

@@ -17,6 +17,7 @@ from casework.store.models import (
     RecordItem,
 )
 from casework.store.paging import Page, query_page
+from casework.store.tx import Changes
 
 
 def _case_sk(case_number: int) -> str:
@@ -109,6 +110,12 @@ def refresh_pending_keys(approval: ApprovalItem) -> ApprovalItem:
         approval.pending_in = None
         approval.pending_sort = None
     return approval
+
+
+def decide_if_pending(changes: Changes, approval: ApprovalItem) -> None:
+    """Save a decided request (off the approvals table), only if it is still pending: of two decisions at once,
+    one commits (APR-5)."""
+    changes.save(refresh_pending_keys(approval), ApprovalItem.status == "pending")
 
 
 def approval_ref(approval: ApprovalItem) -> ApprovalRefItem:

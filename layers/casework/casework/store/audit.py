@@ -21,6 +21,18 @@ def user_entity(user_id: str) -> str:
     return f"USER#{user_id}"
 
 
+def service_entity(service_id: str) -> str:
+    return f"SERVICE#{service_id}"
+
+
+def document_entity(doc_id: str) -> str:
+    return f"DOC#{doc_id}"
+
+
+def import_entity(import_id: str) -> str:
+    return f"IMPORT#{import_id}"
+
+
 def entry(
     entity: str,
     *,

@@ -6,6 +6,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from casework.store.models import DirectoryItem, DocumentItem, DocumentVersionItem, UploadItem
 from casework.store.paging import Page, query_page
+from casework.store.tx import Changes
 
 
 def _service_pk(service_id: str) -> str:
@@ -100,3 +101,19 @@ def new_version(up: UploadItem, *, number: int, object_version: str | None, uplo
         content_type=up.content_type, size=up.size, object_version=object_version, uploaded_by=up.requested_by,
         uploaded_at=uploaded_at,
     )
+
+
+def remove_upload_if_pending(changes: Changes, up: UploadItem) -> None:
+    """The upload, confirmed, goes: only if it is still pending (a redelivered event or a refusal got there first)."""
+    changes.delete(up, UploadItem.status == "pending")
+
+
+def save_upload_if_pending(changes: Changes, up: UploadItem) -> None:
+    """The upload saved as decided (refused), only if it was still pending."""
+    changes.save(up, UploadItem.status == "pending")
+
+
+def note_refusal(changes: Changes, doc: DocumentItem, refusal: dict[str, str]) -> None:
+    """Show the writer why an upload was refused, on the document: not a change of the document itself, so its
+    version does not move."""
+    changes.update(doc, [DocumentItem.last_refusal.set(refusal)], versioned=False)

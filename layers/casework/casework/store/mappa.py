@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from casework.store import records
 from casework.store.models import MappaItem, MappaNotificationItem, MappaRefItem, PersonItem, RecordItem
+from casework.store.tx import Changes
 
 
 def _discussion_sk(discussion_id: str) -> str:
@@ -107,24 +107,35 @@ def notifications_of(discussion: MappaItem) -> list[MappaNotificationItem]:
 # ---------------------------------------------------------------- the person's flag (MAP-3, MAP-4)
 
 
-Flag = list[Action]  # the update of a person's MAPPA flag
+Flag = list[Action]  # the update of a person's MAPPA flag: made here, written by `set_flag`
 
 
-def flag_current(discussion: MappaItem) -> list[Action]:
+def flag_current(discussion: MappaItem) -> Flag:
     return [PersonItem.mappa_current.set(discussion.discussion_id),
             PersonItem.mappa_review_date.set(discussion.review_date)]
 
 
-def flag_ended(discussion: MappaItem) -> list[Action]:
+def flag_ended(discussion: MappaItem) -> Flag:
     return [PersonItem.mappa_current.remove(), PersonItem.mappa_review_date.remove(),
             PersonItem.mappa_last_ended.set(discussion.discussion_id)]
+
+
+def flag_kept() -> Flag:
+    """The flag as it is (the person's version still moves on)."""
+    return []
+
+
+def set_flag(changes: Changes, person: PersonItem, flag: Flag) -> None:
+    """Update the person item with their flag, conditional on the version read."""
+    changes.update(person, flag)
 
 
 # ---------------------------------------------------------------- acknowledgement (MAP-6)
 
 
-def acknowledgement(user_id: str, at: str) -> tuple[list[Action], Condition]:
-    """The recipient's tick; the first acknowledgement time is kept. Only a recipient can be acknowledged."""
+def acknowledge(changes: Changes, note: MappaNotificationItem, user_id: str, at: str) -> None:
+    """The recipient's tick; the first acknowledgement time is kept. Only a recipient can be acknowledged. Not a
+    change of the notification as a whole, so no version condition."""
     path = MappaNotificationItem.recipients[user_id]
     at_path: Any = path["acknowledgedAt"]
-    return [at_path.set(at_path | at)], path.exists()
+    changes.update(note, [at_path.set(at_path | at)], path.exists(), versioned=False)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from casework.config import settings
 
 
@@ -32,9 +34,23 @@ def send_later(queue_url: str, body: str, delay_seconds: int) -> None:
 
 
 def send_mail(to: str, subject: str, text: str) -> None:
+    """One plain-text e-mail. A failure raises botocore's errors (`store.aws.ERRORS`); `mail_refused` tells a
+    refusal that will not change from one a retry may get past."""
     _client("ses").send_email(
         Source=settings.mail_from,
         Destination={"ToAddresses": [to]},
         Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
                  "Body": {"Text": {"Data": text, "Charset": "UTF-8"}}},
     )
+
+
+_PASSING = {"Throttling", "ThrottlingException", "ServiceUnavailable", "InternalFailure", "RequestTimeout"}
+
+
+def mail_refused(error: Exception) -> str | None:
+    """SES's code when `send_mail` failed for good (an unverified or rejected address: sending again changes
+    nothing); None when a retry may succeed (throttled, failing, unreachable)."""
+    if not isinstance(error, ClientError):
+        return None
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    return None if code in _PASSING else code

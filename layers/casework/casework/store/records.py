@@ -6,7 +6,6 @@ from typing import Literal
 
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
-from pynamodb.expressions.update import Action
 
 from casework.store.models import (
     CaseItem,
@@ -17,6 +16,7 @@ from casework.store.models import (
     RecordItem,
 )
 from casework.store.paging import Page, merged_page, query_page
+from casework.store.tx import Changes
 
 Status = Literal["open", "closed", "all"]
 SortBy = Literal["surname", "caseNumber"]
@@ -37,6 +37,11 @@ def partition_pk(service_id: str, urn: str, records_at: str | None) -> str:
     an import that replaced the person) in a partition named after that import."""
     base = _person_pk(service_id, urn)
     return f"{base}#{records_at}" if records_at else base
+
+
+def import_generation(import_id: str) -> str:
+    """The `records_at` of the generation an import writes: its partition is named after the import."""
+    return f"I{import_id}"
 
 
 def partition(person: PersonItem) -> str:
@@ -114,11 +119,16 @@ def still_current(item: CaseItem | MappaItem | MappaNotificationItem) -> tuple[P
     return head, PersonItem.records_at == item.pk.removeprefix(f"{base}#")
 
 
-def record_added(person: PersonItem) -> tuple[list[Action], Condition]:
+def check_still_current(changes: Changes, item: CaseItem | MappaItem | MappaNotificationItem) -> None:
+    """Hold `changes` to the record still being of its person's current generation (`still_current`)."""
+    changes.check(*still_current(item), versioned=False)
+
+
+def record_added(changes: Changes, person: PersonItem) -> None:
     """The update of the person item for a record added under them that changes nothing else of theirs: none of
     their attributes, but their version moves on (a deletion of the person that read them before fails rather than
     leave the new record behind), in the generation read (an import replacing them meanwhile fails the addition)."""
-    return [], same_generation(person)
+    changes.update(person, [], same_generation(person), versioned=False)
 
 
 def new_person(service_id: str, urn: str, *, forename: str, surname: str, date_of_birth: str,
@@ -149,9 +159,9 @@ def first_case(person: PersonItem) -> CaseItem | None:
                                     consistent_read=True)), None)
 
 
-def mark_multiple():  # type: ignore[no-untyped-def]
-    """The update that flags a case as one of several of its person's."""
-    return [CaseItem.multiple_cases.set(True)]
+def mark_multiple(changes: Changes, case: CaseItem) -> None:
+    """Flag a case as one of several of its person's (not a change of the case itself: no version condition)."""
+    changes.update(case, [CaseItem.multiple_cases.set(True)], versioned=False)
 
 
 def case_ref(case: CaseItem) -> CaseRefItem:
@@ -222,12 +232,12 @@ def _sort_of(sort: SortBy):  # type: ignore[no-untyped-def]
     return lambda case: case.number_key
 
 
-def count_case():  # type: ignore[no-untyped-def]
-    """The update that counts one more case for a person."""
-    return [PersonItem.case_count.add(1)]
+def count_case_if_unchanged(changes: Changes, person: PersonItem) -> None:
+    """Count one more case for the person, only if they still have the cases read (`_cases_unchanged`)."""
+    changes.update(person, [PersonItem.case_count.add(1)], _cases_unchanged(person), versioned=False)
 
 
-def cases_unchanged(person: PersonItem) -> Condition:
+def _cases_unchanged(person: PersonItem) -> Condition:
     """The person still has the cases read (their count, in the generation read): a case opened or deleted
     meanwhile, or an import replacing the person, fails the change."""
     count = int(person.case_count or 0)

@@ -23,3 +23,13 @@ def refs_of(item: RecordItem) -> list[RecordItem]:
 
 def all_refs(items: list[RecordItem]) -> list[RecordItem]:
     return [ref for item in items for ref in refs_of(item)]
+
+
+def ids_of(ref: RecordItem) -> set[str]:
+    """The segments of a reference's key: one of them is the id it finds its record by."""
+    return set(ref.pk.split("#"))
+
+
+def key_of(ref: RecordItem) -> tuple[str, str]:
+    """The reference's own key: two records can't both be found through one."""
+    return ref.pk, ref.sk

@@ -6,6 +6,7 @@ from __future__ import annotations
 import decimal
 import json
 import math
+import re
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
@@ -106,6 +107,22 @@ def exports(service_id: str, limit: int, token: str | None) -> Page[JobItem]:
     return query_page(JobItem.by_service, f"{service_id}#export", "jobsOf", limit, token, forward=False)
 
 
+def export_object_key(service_id: str, export_id: str) -> str:
+    """Where an export's file is kept in the exports bucket."""
+    return f"exports/{service_id}/{export_id}.json"
+
+
+def import_object_key(service_id: str, import_id: str) -> str:
+    """Where an import's file lands in the imports bucket (an upload, or an e-mailed attachment)."""
+    return f"imports/{service_id}/{import_id}"
+
+
+def import_of_object(key: str) -> str | None:
+    """The import id an imports-bucket object key names; None for any other key."""
+    parts = key.split("/")
+    return parts[2] if len(parts) == 3 and parts[0] == "imports" else None
+
+
 def import_key(import_id: str) -> tuple[str, str]:
     return f"IMPORT#{import_id}", "JOB"
 
@@ -164,6 +181,32 @@ def _discriminator(cls: type[Model]) -> str | None:
 
 def kind_of(item: RecordItem) -> str:
     return _discriminator(type(item)) or ""
+
+
+def record_key(item: RecordItem) -> str:
+    """Where a record stands in its person's record, as a transfer file gives it (`key`): its sort key, which names
+    its case (`CASE#<n>#...`) and its own id; an import renumbers both (`rekey`)."""
+    return str(item.sk)
+
+
+_ULID_SEGMENT = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+
+
+def ids_in_key(key: str) -> set[str]:
+    """The record ids a file record's key names (its segments that are ULIDs)."""
+    return {s for s in key.split("#") if _ULID_SEGMENT.match(s)}
+
+
+def rekey(key: str, numbers: dict[int, int], new_ids: dict[str, str]) -> str:
+    """A file record's key in the importing service: each `CASE#<n>` with the case's new number, each old id with
+    its new one."""
+    parts = key.split("#")
+    for n, part in enumerate(parts):
+        if n > 0 and parts[n - 1] == "CASE" and part.isdigit():
+            parts[n] = f"{numbers[int(part)]:010d}"
+        elif part in new_ids:
+            parts[n] = new_ids[part]
+    return "#".join(parts)
 
 
 @cache

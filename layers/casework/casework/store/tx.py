@@ -12,16 +12,9 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from casework.config import settings
+from casework.errors import WriteConflict
 
 MAX_ITEMS = 100  # DynamoDB's limit for one transaction
-
-
-class WriteConflict(Exception):
-    """A condition of the transaction failed: someone changed or created the item first."""
-
-    def __init__(self, failed: list[int]) -> None:
-        super().__init__(f"conditional check failed on item(s) {failed}")
-        self.failed = failed
 
 
 _connection: Connection | None = None

@@ -7,6 +7,7 @@ from pynamodb.expressions.update import Action
 
 from casework.store.models import TaskItem
 from casework.store.paging import Page, query_page
+from casework.store.tx import Changes
 
 _NO_DUE_DATE = "9999-12-31"
 
@@ -36,6 +37,11 @@ def completion_if_open(completed_at: str) -> list[Action]:
         TaskItem.open_for.remove(),
         TaskItem.open_sort.remove(),
     ]
+
+
+def complete_in(changes: Changes, user_id: str, task_id: str, completed_at: str) -> None:
+    """Complete a user's task as part of `changes` (a case leaving their worktray with the change that moves it)."""
+    changes.update(task_key(user_id, task_id), completion_if_open(completed_at))
 
 
 def open_tasks(user_id: str, limit: int, token: str | None) -> Page[TaskItem]:

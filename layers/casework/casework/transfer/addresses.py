@@ -7,7 +7,7 @@ from typing import Any
 
 from casework import clock, ids
 from casework.access import Caller, Right, require, require_any
-from casework.errors import Conflict, NotFound
+from casework.errors import Conflict, NotFound, WriteConflict
 from casework.schemas.common import Page
 from casework.schemas.transfer import (
     DestinationIn,
@@ -17,7 +17,7 @@ from casework.schemas.transfer import (
 )
 from casework.store import audit
 from casework.store import transfer as store
-from casework.store.tx import Changes, WriteConflict
+from casework.store.tx import Changes
 
 JSON = "application/json"
 _CASE_FIELDS = {"caseId", "caseNumber", "caseType", "status", "openedAt", "closedAt", "riskNeedLevel",
@@ -93,7 +93,7 @@ def remove_sender(caller: Caller, email: str) -> None:
 
 
 def _service_entity(caller: Caller) -> str:
-    return f"SERVICE#{caller.service_id}"
+    return audit.service_entity(caller.service_id)
 
 
 def destination_out(item: Any) -> DestinationOut:

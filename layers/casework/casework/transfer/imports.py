@@ -14,19 +14,16 @@ DynamoDB would check it, and a file that still trips the importer is refused rat
 from __future__ import annotations
 
 import contextlib
-import re
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from casework import clock, ids
 from casework.access import Caller, Right, require, require_any, visible
 from casework.config import settings
-from casework.errors import Conflict, NotFound, TooLarge
+from casework.errors import Conflict, NotFound, TooLarge, WriteConflict
 from casework.lscmi import assessments
 from casework.observability import count, logger
 from casework.schemas.common import Page
@@ -42,7 +39,7 @@ from casework.schemas.transfer import (
     TransferFile,
     UploadForm,
 )
-from casework.store import audit, files, messaging, records, work
+from casework.store import audit, aws, files, messaging, records, work
 from casework.store import directory as directory_store
 from casework.store import refs as references
 from casework.store import transfer as store
@@ -55,11 +52,9 @@ from casework.store.models import (
     PersonItem,
     RecordItem,
 )
-from casework.store.tx import Changes, WriteConflict
+from casework.store.tx import Changes
 from casework.transfer import file_format
 from casework.transfer.file_format import JSON, FileRefused
-
-_ULID_SEGMENT = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 
 
 def _no_fault(step: str) -> None:
@@ -79,14 +74,14 @@ def start_import(caller: Caller, body: ImportIn) -> ImportOut:
         raise TooLarge(f"A transfer file may be at most {settings.max_transfer_bytes} bytes.",
                        errors=[{"field": "size", "message": f"larger than {settings.max_transfer_bytes} bytes"}])
     import_id = ids.ulid()
-    key = f"imports/{caller.service_id}/{import_id}"
+    key = store.import_object_key(caller.service_id, import_id)
     now = clock.now()
     job = store.new_import(import_id, caller.service_id, ImportStatus.AWAITING_UPLOAD, clock.iso(now),
                            source="upload", file_name=body.file_name, size=body.size, object_key=key,
                            reopen_latest_case=body.reopen_latest_case, created_by=caller.user_id)
     changes = Changes()
     changes.create(job)
-    changes.create(audit.entry(import_entity(import_id), service_id=caller.service_id, action="import.started",
+    changes.create(audit.entry(audit.import_entity(import_id), service_id=caller.service_id, action="import.started",
                                actor_id=caller.user_id, after={"source": "upload", "size": body.size}))
     changes.commit()
     form = files.upload_form(key, content_type=JSON, size=body.size, expires_in=settings.upload_url_seconds,
@@ -145,7 +140,7 @@ def _resume_later(import_id: str) -> None:
     try:
         messaging.send_later(settings.transfer_queue_url, ResumeImport(resume_import=import_id).model_dump_json(
             by_alias=True), settings.resume_import_after_seconds)
-    except (BotoCoreError, ClientError) as error:
+    except aws.ERRORS as error:
         logger.warning("could not queue the import's resume", extra={"import_id": import_id,
                                                                       "error": type(error).__name__})
 
@@ -195,10 +190,6 @@ def _load_import(caller: Caller, import_id: str, *rights: Right) -> ImportItem:
     return job
 
 
-def import_entity(import_id: str) -> str:
-    return f"IMPORT#{import_id}"
-
-
 def _move(job: ImportItem, status: str, *, actor: str, action: str, reasons: list[str] | None = None,
           extra: Changes | None = None, **fields: Any) -> ImportItem:
     """Save the job under a new status, conditional on the version read, with its audit entry."""
@@ -211,7 +202,7 @@ def _move(job: ImportItem, status: str, *, actor: str, action: str, reasons: lis
     job.updated_at = clock.stamp()
     changes = extra or Changes()
     changes.save(store.file_import(job))
-    changes.create(audit.entry(import_entity(job.import_id), service_id=job.service_id, action=action,
+    changes.create(audit.entry(audit.import_entity(job.import_id), service_id=job.service_id, action=action,
                                actor_id=actor, before={"status": before}, after={"status": status},
                                reason="; ".join(reasons) if reasons else None))
     before_write(f"job:{action.removeprefix('import.')}")
@@ -240,7 +231,7 @@ def quarantine_mail(job_id: str, service_id: str, common: dict[str, Any], name: 
                            file_name=name, reasons=reasons, created_by="email", **common)
     changes = Changes()
     changes.create(job)
-    changes.create(audit.entry(import_entity(job_id), service_id=service_id, action="import.quarantined",
+    changes.create(audit.entry(audit.import_entity(job_id), service_id=service_id, action="import.quarantined",
                                actor_id="email", after={"sender": common["sender"]}, reason="; ".join(reasons)))
     try:
         changes.commit()
@@ -253,12 +244,12 @@ def quarantine_mail(job_id: str, service_id: str, common: dict[str, Any], name: 
 def import_attachment(job_id: str, service_id: str, common: dict[str, Any], name: str, data: bytes) -> str:
     """TRN-6: an accepted e-mailed file goes the upload path: an import job waiting for it, and the file put where
     an upload would put it (its S3 event then runs `file_arrived`). Repeatable under the same job id."""
-    object_key = f"imports/{service_id}/{job_id}"
+    object_key = store.import_object_key(service_id, job_id)
     job = store.new_import(job_id, service_id, ImportStatus.AWAITING_UPLOAD, clock.stamp(), source="email",
                            file_name=name, size=len(data), object_key=object_key, created_by="email", **common)
     changes = Changes()
     changes.create(job)
-    changes.create(audit.entry(import_entity(job_id), service_id=service_id, action="import.started",
+    changes.create(audit.entry(audit.import_entity(job_id), service_id=service_id, action="import.started",
                                actor_id="email", after={"source": "email", "sender": common["sender"]}))
     try:
         changes.commit()
@@ -276,8 +267,8 @@ def import_attachment(job_id: str, service_id: str, common: dict[str, Any], name
 def file_arrived(key: str) -> str:
     """Validate an uploaded file and decide: rejected, conflict (an existing URN waits for a decision) or
     imported (a new person). The outcome, or `ignored` for an object no import awaits."""
-    parts = key.split("/")
-    job = store.import_job(parts[2]) if len(parts) == 3 and parts[0] == "imports" and ids.is_ulid(parts[2]) else None
+    import_id = store.import_of_object(key)
+    job = store.import_job(import_id) if import_id and ids.is_ulid(import_id) else None
     if job is None or job.object_key != key:
         logger.warning("import object without an import", extra={"key": key})
         return "ignored"
@@ -311,7 +302,7 @@ def _file_for(job: ImportItem) -> TransferFile | None:
         _plan(job, parsed, first_number=1)  # every record can be placed in this service
     except FileRefused as refused:
         reasons = refused.reasons
-    except (BotoCoreError, ClientError):
+    except aws.ERRORS:
         raise  # AWS, not the file: the caller's retry
     except Exception as error:  # reading and planning are pure: whatever else they raise is about the file
         at = traceback.extract_tb(error.__traceback__)[-1]  # where, not the message: it may quote the file
@@ -393,7 +384,7 @@ def _run(job: ImportItem, parsed: TransferFile | None = None) -> ImportItem:
 
 
 def _records_at(job: ImportItem) -> str:
-    return f"I{job.import_id}"
+    return records.import_generation(job.import_id)
 
 
 PROGRESS_EVERY = 8  # batches staged between two saves of the job's progress
@@ -524,7 +515,7 @@ def _plan(job: ImportItem, parsed: TransferFile, *, first_number: int) -> _Plan:
     numbers = {c.case_number: first_number + n for n, c in enumerate(ordered)}
     old_ids = {c.case_id for c in ordered}
     for record in body.records:
-        old_ids.update(s for s in record.key.split("#") if _ULID_SEGMENT.match(s))
+        old_ids.update(store.ids_in_key(record.key))
     new_ids = {old: derived_id(job.import_id, old) for old in old_ids}
     plan = _Plan(head=_person_fields(parsed), partition=partition)
     latest = ordered[-1].case_number
@@ -538,7 +529,7 @@ def _plan(job: ImportItem, parsed: TransferFile, *, first_number: int) -> _Plan:
         cls = known.get(record.kind)
         if cls is None or cls in (PersonItem, CaseItem):
             raise FileRefused([f"body.records.{n}.kind: {record.kind!r} is not a kind of record this service keeps"])
-        key = _rekey(record.key, numbers, new_ids)
+        key = store.rekey(record.key, numbers, new_ids)
         data = _remap(record.data, new_ids, numbers)
         try:
             item = store.from_plain(cls, partition, key, job.service_id, data)
@@ -558,11 +549,12 @@ def _own_references(n: int, item: RecordItem, new_ids: set[str], seen: set[tuple
     new ids made from its key: an id taken from its data as it stands could be another record's, in this service
     or another, and writing its reference would take that one over."""
     for ref in references.refs_of(item):
-        if not new_ids.intersection(ref.pk.split("#")):
+        if not new_ids.intersection(references.ids_of(ref)):
             raise FileRefused([f"body.records.{n}.data: its id is not the one its key names"])
-        if (ref.pk, ref.sk) in seen:
+        key = references.key_of(ref)
+        if key in seen:
             raise FileRefused([f"body.records.{n}.data: the same id as another record of the file"])
-        seen.add((ref.pk, ref.sk))
+        seen.add(key)
 
 
 def _settle(plan: _Plan) -> None:
@@ -604,16 +596,6 @@ def derived_id(seed: str, old: str) -> str:
     """The new id of an imported record, fixed by the job (`seed`) and its old id: a retry makes the same one, and
     the record sorts as it did (`ids.derived`)."""
     return ids.derived(seed, old)
-
-
-def _rekey(key: str, numbers: dict[int, int], new_ids: dict[str, str]) -> str:
-    parts = key.split("#")
-    for n, part in enumerate(parts):
-        if n > 0 and parts[n - 1] == "CASE" and part.isdigit():
-            parts[n] = f"{numbers[int(part)]:010d}"
-        elif part in new_ids:
-            parts[n] = new_ids[part]
-    return "#".join(parts)
 
 
 def _remap(value: Any, new_ids: dict[str, str], numbers: dict[int, int], name: str = "") -> Any:

@@ -56,7 +56,7 @@ def export(caller: Caller, body: ExportIn) -> ExportOut:
     now = clock.stamp()
     raw, digest, count_records = _file_of(caller, person, held, now)
     export_id = ids.ulid()
-    key = f"exports/{caller.service_id}/{export_id}.json"
+    key = store.export_object_key(caller.service_id, export_id)
     files.put(key, raw, content_type=JSON, bucket=settings.exports_bucket)
     emailed_to = None
     if body.deliver == "email":
@@ -111,7 +111,7 @@ def _file_of(caller: Caller, person: PersonItem, held: list[RecordItem], now: st
         "person": {"urn": person.urn, "forename": person.forename, "surname": person.surname,
                    "dateOfBirth": person.date_of_birth, "chsNumber": person.chs_number},
         "cases": [_case_data(c) for c in own_cases],
-        "records": [{"kind": store.kind_of(r), "key": r.sk, "data": store.plain(r)} for r in others],
+        "records": [{"kind": store.kind_of(r), "key": store.record_key(r), "data": store.plain(r)} for r in others],
     }
     source = {"serviceId": caller.service_id, "serviceName": caller.service_name,
               "serviceKind": caller.service_kind, "nation": caller.nation}
