@@ -67,8 +67,8 @@ def _commit(changes: Changes, current: Callable[[], object] | None = None) -> No
     try:
         changes.commit()
     except WriteConflict:
-        raise Conflict("The person's MAPPA record changed meanwhile; read it again and retry.",
-                       **({"current": current()} if current is not None else {})) from None
+        detail = "The person's MAPPA record changed meanwhile; read it again and retry."
+        raise (Conflict(detail) if current is None else Conflict(detail, current=current())) from None
 
 
 def _hold(changes: Changes, person: PersonItem, flag: store.Flag) -> None:

@@ -154,10 +154,10 @@ def delete_person(caller: Caller, urn: str, body: MaintenanceIn) -> MaintenanceO
         raise NotFound("No person with that URN.")
     items: list[RecordItem] = [person, *held]
     case_items = [i for i in items if isinstance(i, CaseItem)]
-    held = [int(c.case_number) for c in case_items if c.assigned_to]
-    if held:
-        raise Conflict("Unassign every case of the person first: " + ", ".join(f"case {n}" for n in held)
-                       + " still assigned.", assigned=held, current=_person_now(caller, urn))
+    assigned = [int(c.case_number) for c in case_items if c.assigned_to]
+    if assigned:
+        raise Conflict("Unassign every case of the person first: " + ", ".join(f"case {n}" for n in assigned)
+                       + " still assigned.", assigned=assigned, current=_person_now(caller, urn))
     _confirmed(body, f"DELETE PERSON {urn}")
     what = {"urn": urn, "surname": person.surname,
             "cases": [int(c.case_number) for c in case_items],

@@ -27,6 +27,7 @@ RecordKey = Annotated[str, StringConstraints(min_length=1, max_length=200, patte
 # A plain address check (one @, a dotted domain, no spaces): the mail system is the real judge.
 Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254,
                                          pattern=r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")]
+ImportSource = Literal["upload", "email"]
 RecordKind = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9-]*$")]
 
 
@@ -210,7 +211,7 @@ class ExistingPerson(Out):
 class ImportOut(Out):
     import_id: str
     status: ImportStatus
-    source: Literal["upload", "email"]
+    source: ImportSource
     file_name: str | None
     urn: str | None
     surname: str | None

@@ -75,7 +75,7 @@ def shelve(doc: DocumentItem) -> None:
 
 def new_document(service_id: str, doc_id: str, upload_id: str, *, title: str, file_name: str, content_type: str,
                  size: int, uploaded_by: str, uploaded_at: str, pending_until: str,
-                 expiration: int) -> DocumentItem:
+                 expiration: int | None) -> DocumentItem:
     return DocumentItem(
         _service_pk(service_id), _doc_sk(doc_id), service_id=service_id, doc_id=doc_id, title=title,
         file_name=file_name, content_type=content_type, size=size, status="pending", upload_id=upload_id,

@@ -6,37 +6,50 @@ boto3 is imported on first use, so handlers that never send pay nothing at cold 
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from casework.config import settings
 
+if TYPE_CHECKING:  # the clients' types (boto3-stubs), for the type checker only
+    from mypy_boto3_ses import SESClient
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
+
 
 @cache
-def _client(service: str) -> Any:
+def _sqs() -> SQSClient:
     import boto3
 
-    return boto3.client(service, region_name=settings.region)
+    return boto3.client("sqs", region_name=settings.region)
+
+
+@cache
+def _ses() -> SESClient:
+    import boto3
+
+    return boto3.client("ses", region_name=settings.region)
 
 
 def send_batch(bodies: dict[str, str]) -> set[str]:
     """Send up to 10 messages (id -> body) in one request; returns the ids SQS accepted. An unreachable
     queue raises (botocore's errors), so the caller keeps them pending."""
-    entries = [{"Id": key, "MessageBody": body} for key, body in bodies.items()]
-    answer = _client("sqs").send_message_batch(QueueUrl=settings.notifications_queue_url, Entries=entries)
+    entries: list[SendMessageBatchRequestEntryTypeDef] = [{"Id": key, "MessageBody": body}
+                                                          for key, body in bodies.items()]
+    answer = _sqs().send_message_batch(QueueUrl=settings.notifications_queue_url, Entries=entries)
     return {entry["Id"] for entry in answer.get("Successful", [])}
 
 
 def send_later(queue_url: str, body: str, delay_seconds: int) -> None:
     """One message, delivered no sooner than `delay_seconds` (at most 900). An unreachable queue raises."""
-    _client("sqs").send_message(QueueUrl=queue_url, MessageBody=body, DelaySeconds=delay_seconds)
+    _sqs().send_message(QueueUrl=queue_url, MessageBody=body, DelaySeconds=delay_seconds)
 
 
 def send_mail(to: str, subject: str, text: str) -> None:
     """One plain-text e-mail. A failure raises botocore's errors (`store.aws.ERRORS`); `mail_refused` tells a
     refusal that will not change from one a retry may get past."""
-    _client("ses").send_email(
+    _ses().send_email(
         Source=settings.mail_from,
         Destination={"ToAddresses": [to]},
         Message={"Subject": {"Data": subject, "Charset": "UTF-8"},

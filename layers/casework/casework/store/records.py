@@ -244,4 +244,5 @@ def _cases_unchanged(person: PersonItem) -> Condition:
     same_count = PersonItem.case_count == count
     if count == 0:
         same_count = same_count | PersonItem.case_count.does_not_exist()
-    return same_count & same_generation(person)
+    unchanged: Condition = same_count & same_generation(person)  # PynamoDB's & and | are untyped
+    return unchanged

@@ -7,7 +7,7 @@ import decimal
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
@@ -175,7 +175,8 @@ def kinds() -> dict[str, type[RecordItem]]:
 
 
 def _discriminator(cls: type[Model]) -> str | None:
-    value = cls._get_discriminator_attribute().get_discriminator(cls)  # type: ignore[attr-defined]
+    attribute = cls._get_discriminator_attribute()
+    value = None if attribute is None else attribute.get_discriminator(cls)
     return None if value is None else str(value)
 
 
@@ -214,7 +215,7 @@ def index_attributes(cls: type[Model]) -> frozenset[str]:
     """The attribute names that are keys of one of the model's indexes (derived, never transferred). Fixed per
     model, so worked out once: an import asks for every attribute of every record."""
     names: set[str] = set()
-    for index in cls._indexes.values():  # type: ignore[attr-defined]
+    for index in cls._indexes.values():
         names.update(attr.attr_name for attr in type(index).Meta.attributes.values())
     return frozenset(names)
 
@@ -360,7 +361,7 @@ def partition_items(pk: str) -> list[RecordItem]:
     return list(RecordItem.query(pk, consistent_read=True))
 
 
-def put_all(items: list[Model]) -> None:
+def put_all(items: Sequence[Model]) -> None:
     """Unconditional puts in one BatchWriteItem (at most 25): re-putting the same items changes nothing."""
     if not items:
         return
@@ -369,7 +370,7 @@ def put_all(items: list[Model]) -> None:
             batch.save(item)
 
 
-def delete_all(items: list[Model]) -> None:
+def delete_all(items: Sequence[Model]) -> None:
     if not items:
         return
     with type(items[0]).batch_write() as batch:

@@ -27,6 +27,14 @@ def connection() -> Connection:
     return _connection
 
 
+def _hash_keyname(item: Model) -> str:
+    """The name of the item's hash key attribute (PynamoDB types it as optional; every model here has one)."""
+    name = item._hash_keyname
+    if name is None:
+        raise TypeError(f"{type(item).__name__} has no hash key")
+    return name
+
+
 class Changes:
     def __init__(self) -> None:
         self._ops: list[tuple[str, Model, Any]] = []
@@ -36,7 +44,7 @@ class Changes:
 
     def create(self, item: Model) -> None:
         """Put a new item; fails if one with the same key exists."""
-        hash_attr = item.get_attributes()[item._hash_keyname]
+        hash_attr = item.get_attributes()[_hash_keyname(item)]
         self._ops.append(("save", item, hash_attr.does_not_exist()))
 
     def save(self, item: Model, condition: Condition | None = None) -> None:
@@ -47,7 +55,7 @@ class Changes:
                versioned: bool = True) -> None:
         """Update named attributes; `versioned=False` for counters that any writer may bump."""
         if not versioned:
-            hash_attr = item.get_attributes()[item._hash_keyname]
+            hash_attr = item.get_attributes()[_hash_keyname(item)]
             exists = hash_attr.exists()
             condition = exists if condition is None else condition & exists
         self._ops.append(("update", item, (actions, condition, versioned)))
@@ -78,7 +86,7 @@ class Changes:
                     elif op == "update":
                         tx.update(item, actions=arg[0], condition=arg[1], add_version_condition=arg[2])
                     elif op == "check":
-                        tx.condition_check(type(item), getattr(item, item._hash_keyname),
+                        tx.condition_check(type(item), getattr(item, _hash_keyname(item)),
                                            getattr(item, item._range_keyname) if item._range_keyname else None,
                                            condition=arg)
                     else:

@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from casework import clock, ids
 from casework.access import Caller, Right, require, require_any, visible
@@ -32,6 +32,7 @@ from casework.schemas.transfer import (
     ExistingPerson,
     ImportIn,
     ImportOut,
+    ImportSource,
     ImportStatus,
     Progress,
     ResumeImport,
@@ -212,7 +213,8 @@ def _move(job: ImportItem, status: str, *, actor: str, action: str, reasons: lis
 
 def _import_out(job: ImportItem) -> ImportOut:
     return ImportOut(
-        import_id=job.import_id, status=ImportStatus(job.status), source=job.source, file_name=job.file_name,
+        import_id=job.import_id, status=ImportStatus(job.status), file_name=job.file_name,
+        source=cast(ImportSource, job.source),  # stored as written ("upload" or "email"); ImportOut checks it
         urn=job.urn, surname=job.surname, forename=job.forename, reasons=list(job.reasons or []),
         existing=ExistingPerson.model_validate(job.existing) if job.existing else None,
         reopen_latest_case=bool(job.reopen_latest_case), progress=Progress(done=int(job.done), total=int(job.total)),
@@ -320,8 +322,8 @@ def _begin(job: ImportItem, parsed: TransferFile, head: PersonItem | None, *, ac
     """Decide what the file does here: nothing (the same file is already the person's record), wait for a
     decision (the URN exists), or start writing (a new person, or a confirmed replace)."""
     person = parsed.body.person
-    fields = {"digest": parsed.digest, "urn": person.urn, "forename": person.forename, "surname": person.surname,
-              "total": _total(parsed)}
+    fields: dict[str, Any] = {"digest": parsed.digest, "urn": person.urn, "forename": person.forename,
+                              "surname": person.surname, "total": _total(parsed)}
     if head is not None and head.digest == parsed.digest:
         return _move(job, ImportStatus.IMPORTED, actor=actor, action="import.already-imported",
                      reasons=["this file is already this service's record of the person; nothing changed"],
@@ -357,13 +359,20 @@ class _Plan:
     refs: list[RecordItem] = field(default_factory=list)
 
 
+def _given(number: int | None) -> int:
+    """A number an importing job was given when it started (`_begin`: its first case number, its generation)."""
+    if number is None:
+        raise TypeError("an importing job without the numbers it was given when it started")
+    return number
+
+
 def _run(job: ImportItem, parsed: TransferFile | None = None) -> ImportItem:
     """Carry an import on from its phase to the end: stage, switch, index, clean up. Every step is repeatable."""
     if parsed is None:
         parsed = _file_for(job)
         if parsed is None:
             return job
-    plan = _plan(job, parsed, first_number=int(job.first_number))
+    plan = _plan(job, parsed, first_number=_given(job.first_number))
     if job.phase == "staging":
         job = _stage(job, plan)
         if job.status == ImportStatus.IMPORTING and job.phase == "staging":
@@ -422,7 +431,7 @@ def _switch(job: ImportItem, parsed: TransferFile, plan: _Plan) -> ImportItem:
     if (current is None) != (job.replaces is None) or (
             current is not None and int(current.generation or 0) != int(job.replaces or 0)):
         return _lost(job, plan)
-    fields = {**_person_fields(parsed), **_mappa_flag(plan), "generation": int(job.generation),
+    fields = {**_person_fields(parsed), **_mappa_flag(plan), "generation": _given(job.generation),
               "records_at": _records_at(job), "digest": parsed.digest, "case_count": len(plan.cases)}
     if current is None:
         head = records.new_person(job.service_id, parsed.body.person.urn, created_at=clock.stamp(),
