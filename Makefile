@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/casework/re
 SAMENV := .venv-sam
 PORT   ?= 3000
 
-.PHONY: run test unit integration e2e lint openapi bench build deploy deploy-prod clean
+.PHONY: run test unit integration e2e lint typecheck openapi bench build deploy deploy-prod clean
 
 $(STAMP): requirements-dev.txt layers/casework/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("casework needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -18,7 +18,9 @@ $(STAMP): requirements-dev.txt layers/casework/requirements.txt
 run: $(STAMP)  ## the whole API on http://127.0.0.1:$(PORT) with demo data (moto as AWS)
 	$(PY) -m local --port $(PORT)
 
-test: $(STAMP)  ## unit, integration and end-to-end tests, cfn-lint, OpenAPI freshness
+test: $(STAMP)  ## ruff, mypy, then unit, integration and end-to-end tests, cfn-lint, OpenAPI freshness
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
 unit: $(STAMP)
@@ -30,9 +32,12 @@ integration: $(STAMP)
 e2e: $(STAMP)
 	$(PY) -m pytest tests/e2e
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff and cfn-lint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/cfn-lint template.yaml
+
+typecheck: $(STAMP)  ## mypy over the layer, the functions and local/ ([tool.mypy] in pyproject.toml)
+	$(VENV)/bin/mypy
 
 openapi: $(STAMP)  ## regenerate docs/openapi.json from the handlers
 	$(PY) -m local.openapi
@@ -55,4 +60,4 @@ deploy-prod: build
 	$(SAMENV)/bin/sam deploy --config-env prod
 
 clean:
-	rm -rf $(VENV) $(SAMENV) .aws-sam .pytest_cache local/.state
+	rm -rf $(VENV) $(SAMENV) .aws-sam .pytest_cache .mypy_cache local/.state
