@@ -144,16 +144,6 @@ class Instances:
         """Start one instance now (what provisioned concurrency does), so the first call is not a cold start."""
         self._release(self._acquire(function))
 
-    def counts(self) -> dict[str, int]:
-        """Instances running per function (idle and busy)."""
-        with self._changed:
-            return {name: len(self._idle.get(name, [])) + self._busy.get(name, 0)
-                    for name in set(self._idle) | set(self._busy)}
-
-    def pids(self) -> list[int]:
-        with self._changed:
-            return [i.process.pid for idle in self._idle.values() for i in idle if i.process.pid]
-
     def close(self) -> None:
         with self._changed:
             self._closed = True
