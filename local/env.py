@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import sys
+import tempfile
 
 from local import template
 
@@ -23,8 +26,18 @@ def configure(endpoint_url: str | None) -> None:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     if endpoint_url:
         os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+    if "CASEWORK_LOCAL_CLOCK" not in os.environ:  # this run's movable clock (casework.clock), for every instance
+        handle, path = tempfile.mkstemp(prefix="casework-clock-")
+        os.close(handle)
+        os.environ["CASEWORK_LOCAL_CLOCK"] = path
+        atexit.register(_remove, path)
     if str(template.LAYER) not in sys.path:
         sys.path.insert(0, str(template.LAYER))
     for function in template.functions().values():
         for key, value in template.function_environment(function).items():
             os.environ[key] = value
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)

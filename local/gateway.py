@@ -5,9 +5,11 @@ local-only helpers under /local/ (fresh tokens, firing schedules, draining queue
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -182,12 +184,51 @@ class Gateway:
                 return 200, {"schedule": name, "result": self.drivers.fire(name)}
             except KeyError:
                 return 404, {"detail": f"no schedule named {name} in template.yaml"}
+        if path == "/local/clock" and method in ("GET", "POST"):
+            return self.clock(body if method == "POST" else None)
         if method == "POST" and path == "/local/queues/drain":
             return 200, {"delivered": self.drivers.drain()}
         if method == "POST" and path == "/local/mail":
             return self.mail(body or b"")
         return 404, {"detail": "local helpers: POST /local/token, POST /local/schedules/{name}, "
-                               "POST /local/queues/drain, POST /local/mail"}
+                               "GET or POST /local/clock, POST /local/queues/drain, POST /local/mail"}
+
+    def clock(self, raw: bytes | None) -> tuple[int, Any]:
+        """The local run's clock, for every function at once: `{"at": "2027-01-04T09:00:00Z"}` sets it,
+        `{"days": 3, "hours": 2, "minutes": 30}` moves it on from where it is, `{"reset": true}` puts it back."""
+        path = os.environ.get("CASEWORK_LOCAL_CLOCK")
+        if not path:
+            return 404, {"detail": "this run has no movable clock (CASEWORK_LOCAL_CLOCK is not set)"}
+        try:
+            offset = float(Path(path).read_text(encoding="utf-8").strip() or 0)
+        except (OSError, ValueError):
+            offset = 0.0
+        if raw is not None:
+            try:
+                data = json.loads(raw or b"{}")
+                if not isinstance(data, dict) or not data:
+                    raise ValueError
+                if data.get("reset") is True:
+                    offset = 0.0
+                elif "at" in data:
+                    at = datetime.fromisoformat(str(data["at"]).replace("Z", "+00:00"))
+                    if at.tzinfo is None:
+                        raise ValueError
+                    offset = (at - datetime.now(UTC)).total_seconds()
+                else:
+                    moves = {k: data[k] for k in ("days", "hours", "minutes") if k in data}
+                    if not moves or set(data) - set(moves) or not all(
+                            isinstance(v, int | float) and not isinstance(v, bool) for v in moves.values()):
+                        raise ValueError
+                    offset += timedelta(**{k: float(v) for k, v in moves.items()}).total_seconds()
+            except (ValueError, TypeError, OverflowError):
+                return 400, {"detail": 'send {"at": "<instant with a zone>"}, {"days": n, "hours": n, "minutes": n} '
+                                       'or {"reset": true}'}
+            partial = Path(path + ".partial")
+            partial.write_text(repr(offset), encoding="utf-8")
+            partial.replace(path)
+        now = datetime.now(UTC) + timedelta(seconds=offset)
+        return 200, {"now": now.isoformat(timespec="seconds").replace("+00:00", "Z"), "offsetSeconds": offset}
 
     def mail(self, raw: bytes) -> tuple[int, Any]:
         """What SES's receipt rule does: store an inbound message (a raw .eml) in the inbound mail bucket, whose

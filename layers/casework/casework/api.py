@@ -241,3 +241,14 @@ def queue_batch(handle_body: Callable[[str], object]) -> Handler:
 def scheduled(run: Callable[[], dict[str, Any]]) -> Handler:
     """The Lambda handler of a schedule's run; the run's summary is its answer."""
     return observed(lambda event, context: run())
+
+
+def scheduled_within(run: Callable[[float], dict[str, Any]], *, margin_seconds: float = 15.0) -> Handler:
+    """A schedule's run given the seconds it may take: the invocation's time left less a margin, so that it stops
+    (leaving the rest for the next run) before Lambda would stop it part-way."""
+
+    def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        left = context.get_remaining_time_in_millis() / 1000 if context is not None else 60.0
+        return run(max(1.0, left - margin_seconds))
+
+    return observed(handle)

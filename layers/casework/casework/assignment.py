@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from casework import cases, clock, ids, views
 from casework.access import Caller, Right, require
+from casework.compliance import deadlines
 from casework.errors import Conflict, Invalid, NotFound, WriteConflict
 from casework.observability import count
 from casework.schemas.cases import AssignmentIn, AssignmentOut, CaseOut
@@ -48,6 +49,7 @@ def assign(caller: Caller, case_id: str, body: AssignmentIn, if_match: int | Non
             case_id=case.case_id, due_date=None, created_at=now,
         )
         changes.create(task)
+    deadlines.hand_over(changes, case, new_id or caller.user_id)  # CMP-1: a deadline is for the case's worker
     case.assigned_to = new_id
     case.assignment_task_id = task.task_id if task else None
     cases.hold(changes, case, changed=True)  # a worker now, or none: what record maintenance (DEL-3) waits for

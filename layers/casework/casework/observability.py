@@ -19,9 +19,9 @@ metrics = Metrics(namespace="Casework", service="casework")
 
 
 
-def count(name: str) -> None:
+def count(name: str, value: int = 1) -> None:
     """One business event (a case opened, a case assigned) as an EMF metric."""
-    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]

@@ -6,10 +6,11 @@ from typing import Literal
 
 from casework import clock, views
 from casework.access import Caller
-from casework.errors import NotFound
+from casework.errors import Conflict, NotFound, WriteConflict
 from casework.schemas.common import Page
 from casework.schemas.work import TaskOut
-from casework.store import work
+from casework.store import deadlines, work
+from casework.store.tx import Changes
 
 
 def worktray(caller: Caller, *, status: Literal["open", "all"], limit: int, next_token: str | None) -> Page[TaskOut]:
@@ -22,7 +23,17 @@ def worktray(caller: Caller, *, status: Literal["open", "all"], limit: int, next
 
 
 def complete(caller: Caller, task_id: str) -> TaskOut:
-    """NTF-1 "alert completed": only your own task (anyone else's is not found); a second time changes nothing."""
+    """NTF-1 "alert completed": only your own task (anyone else's is not found); a second time changes nothing.
+    An alert that holds back the next one of its kind (CSC-2) releases it in the same transaction."""
+    held = work.task(caller.user_id, task_id)
+    if held is not None and held.releases and held.completed_at is None:
+        changes = Changes()
+        work.complete_in(changes, caller.user_id, task_id, clock.stamp())
+        deadlines.release_in(changes, held)
+        try:
+            changes.commit()
+        except WriteConflict:
+            raise Conflict("The alert changed while it was being completed; try again.") from None
     task = work.complete(caller.user_id, task_id, clock.stamp())
     if task is None:
         raise NotFound("No task with that id in your worktray.")

@@ -71,6 +71,8 @@ class ServiceItem(DirectoryItem, discriminator="service"):
     service_kind = UnicodeAttribute(attr_name="serviceKind")
     retention_years = whole(NumberAttribute(attr_name="retentionYears"))
     created_at = UnicodeAttribute(attr_name="createdAt")
+    # the service's own compliance settings over the documented defaults (compliance.rules.Settings)
+    compliance = nullable(JSONAttribute())
 
 
 class GroupItem(DirectoryItem, discriminator="group"):
@@ -370,6 +372,10 @@ class TaskItem(Model):
     open_tasks = OpenTasks()
     link = nullable(UnicodeAttribute())  # the API path of the record the task is about
     emailed_at = nullable(UnicodeAttribute(attr_name="emailedAt"))
+    # a deadline (`{"pk", "sk"}`) waiting for this alert to be completed before it raises anything (NTF-1, CSC-2)
+    releases = nullable(JSONAttribute())
+    rule = nullable(UnicodeAttribute())  # a compliance alert's rule id (CMP-1) and stage
+    stage = nullable(UnicodeAttribute())
 
 
 # ---------------------------------------------------------------- Work: the notifications outbox
@@ -618,3 +624,123 @@ class ApprovalRefItem(RecordItem, discriminator="approval-ref"):
     urn = UnicodeAttribute()
     case_number = whole(NumberAttribute(attr_name="caseNumber"))
     partition = nullable(UnicodeAttribute())  # the request's partition when not the person's first generation
+
+
+# ---------------------------------------------------------------- Records: deadlines (CMP-1, CMP-2)
+
+
+class DueDeadlines(GlobalSecondaryIndex["DeadlineItem"]):
+    """Sparse: only deadlines with a stage still to raise, by when it is due, spread over a fixed number of shards
+    (`DUE#<n>`) so that one busy hour is never one hot partition. The sweep reads only what is due."""
+
+    class Meta:
+        index_name = "DueDeadlines"
+        projection = AllProjection()
+
+    due_shard = UnicodeAttribute(attr_name="dueShard", hash_key=True)
+    due_at = UnicodeAttribute(attr_name="dueAt", range_key=True)
+
+
+class DeadlinesByOwner(GlobalSecondaryIndex["DeadlineItem"]):
+    """Sparse: only open deadlines, by the worker they are for (`<service>#<user>`), soonest due first (CMP-5)."""
+
+    class Meta:
+        index_name = "DeadlinesByOwner"
+        projection = AllProjection()
+
+    owner_open = UnicodeAttribute(attr_name="ownerOpen", hash_key=True)
+    owner_sort = UnicodeAttribute(attr_name="ownerSort", range_key=True)
+
+
+class DeadlineItem(RecordItem, discriminator="deadline"):
+    """Something due by a date under a rule, stored with the record it belongs to (`CASE#<n>#DUE#<id>` or
+    `MAPPA#<id>#DUE#<id>`), with its stages: when each is due, to whom it goes and whether it has been raised."""
+
+    deadline_id = UnicodeAttribute(attr_name="deadlineId")
+    rule = UnicodeAttribute()  # the DOMAIN.md rule id, e.g. CSC-1
+    deadline_kind = UnicodeAttribute(attr_name="deadlineKind")  # what is due, e.g. cf-assessment
+    subject = UnicodeAttribute()
+    link = nullable(UnicodeAttribute())
+    urn = UnicodeAttribute()
+    case_id = nullable(UnicodeAttribute(attr_name="caseId"))
+    case_number = nullable(whole(NumberAttribute(attr_name="caseNumber")))
+    record_id = nullable(UnicodeAttribute(attr_name="recordId"))  # the record it belongs to, when not the case
+    owner_id = nullable(UnicodeAttribute(attr_name="ownerId"))  # the worker it is for (the case's worker)
+    nation = UnicodeAttribute()
+    start_date = UnicodeAttribute(attr_name="startDate")
+    due_date = UnicodeAttribute(attr_name="dueDate")
+    stages = JSONAttribute(default=list)  # [{name, at, to: [...], action, raisedAt?}]
+    next_stage = whole(NumberAttribute(attr_name="nextStage", default=0))
+    status = UnicodeAttribute()  # open | waiting | met | cancelled
+    waits_for = nullable(JSONAttribute(attr_name="waitsFor"))  # {userId, taskId}: raised only once it is completed
+    detail = nullable(JSONAttribute())  # what the rule keeps of its own (a ladder's failures, a priority)
+    met_at = nullable(UnicodeAttribute(attr_name="metAt"))
+    met_by = nullable(UnicodeAttribute(attr_name="metBy"))
+    met_how = nullable(UnicodeAttribute(attr_name="metHow"))
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    version = nullable(whole(VersionAttribute()))
+    due_shard = nullable(UnicodeAttribute(attr_name="dueShard"))
+    due_at = nullable(UnicodeAttribute(attr_name="dueAt"))
+    owner_open = nullable(UnicodeAttribute(attr_name="ownerOpen"))
+    owner_sort = nullable(UnicodeAttribute(attr_name="ownerSort"))
+    due_deadlines = DueDeadlines()
+    by_owner = DeadlinesByOwner()
+
+
+# ---------------------------------------------------------------- Records: children's social care (CSC)
+
+
+class CfAssessmentItem(RecordItem, discriminator="cf-assessment"):
+    """A child and family assessment (CSC-1) of a case (sk `CASE#<n>#CF#<id>`)."""
+
+    assessment_id = UnicodeAttribute(attr_name="assessmentId")
+    case_id = UnicodeAttribute(attr_name="caseId")
+    case_number = whole(NumberAttribute(attr_name="caseNumber"))
+    urn = UnicodeAttribute()
+    started_on = UnicodeAttribute(attr_name="startedOn")
+    authorised_by = UnicodeAttribute(attr_name="authorisedBy")
+    priority = whole(NumberAttribute())
+    due_date = UnicodeAttribute(attr_name="dueDate")
+    priority_set_by = nullable(UnicodeAttribute(attr_name="prioritySetBy"))
+    completed_on = nullable(UnicodeAttribute(attr_name="completedOn"))
+    completed_by = nullable(UnicodeAttribute(attr_name="completedBy"))
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    version = nullable(whole(VersionAttribute()))
+
+
+class VisitItem(RecordItem, discriminator="visit"):
+    """A visit to a child (sk `CASE#<n>#VISIT#<id>`): statutory (a draft note, then final: CSC-2), failed (CSC-3)
+    or other."""
+
+    visit_id = UnicodeAttribute(attr_name="visitId")
+    case_id = UnicodeAttribute(attr_name="caseId")
+    case_number = whole(NumberAttribute(attr_name="caseNumber"))
+    urn = UnicodeAttribute()
+    visit_type = UnicodeAttribute(attr_name="visitType")  # statutory | failed | other
+    visit_date = UnicodeAttribute(attr_name="visitDate")
+    note = UnicodeAttribute()
+    status = UnicodeAttribute()  # draft | final
+    comments = JSONAttribute(default=list)  # [{by, name, at, text}]
+    recorded_by = UnicodeAttribute(attr_name="recordedBy")
+    recorded_at = UnicodeAttribute(attr_name="recordedAt")
+    finalised_by = nullable(UnicodeAttribute(attr_name="finalisedBy"))  # "sweep" when finalised automatically
+    finalised_at = nullable(UnicodeAttribute(attr_name="finalisedAt"))
+    version = nullable(whole(VersionAttribute()))
+
+
+# ---------------------------------------------------------------- Records: justice throughcare (THR)
+
+
+class CaseEventItem(RecordItem, discriminator="case-event"):
+    """Something that happened on a case and starts a timescale (sk `CASE#<n>#EVENT#<id>`): a custody sentence
+    with post-release supervision (THR-1), a significant event, a progression or a pre-release conference (THR-2)."""
+
+    event_id = UnicodeAttribute(attr_name="eventId")
+    case_id = UnicodeAttribute(attr_name="caseId")
+    case_number = whole(NumberAttribute(attr_name="caseNumber"))
+    urn = UnicodeAttribute()
+    event_kind = UnicodeAttribute(attr_name="eventKind")
+    event_date = UnicodeAttribute(attr_name="eventDate")
+    details = UnicodeAttribute()
+    recorded_by = UnicodeAttribute(attr_name="recordedBy")
+    recorded_at = UnicodeAttribute(attr_name="recordedAt")

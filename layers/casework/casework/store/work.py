@@ -17,11 +17,12 @@ def _user_pk(user_id: str) -> str:
 
 
 def new_task(*, task_id: str, user_id: str, service_id: str, kind: str, subject: str, case_id: str | None,
-             due_date: str | None, created_at: str, link: str | None = None) -> TaskItem:
+             due_date: str | None, created_at: str, link: str | None = None, rule: str | None = None,
+             stage: str | None = None) -> TaskItem:
     return TaskItem(
         _user_pk(user_id), f"TASK#{task_id}", task_id=task_id, user_id=user_id, service_id=service_id,
         task_kind=kind, subject=subject, case_id=case_id, due_date=due_date, created_at=created_at,
-        open_for=user_id, open_sort=f"{due_date or _NO_DUE_DATE}#{task_id}", link=link,
+        open_for=user_id, open_sort=f"{due_date or _NO_DUE_DATE}#{task_id}", link=link, rule=rule, stage=stage,
     )
 
 
@@ -42,6 +43,19 @@ def completion_if_open(completed_at: str) -> list[Action]:
 def complete_in(changes: Changes, user_id: str, task_id: str, completed_at: str) -> None:
     """Complete a user's task as part of `changes` (a case leaving their worktray with the change that moves it)."""
     changes.update(task_key(user_id, task_id), completion_if_open(completed_at))
+
+
+def redate_in(changes: Changes, user_id: str, task_id: str, due_date: str) -> None:
+    """Move an open task's due date (a deadline recomputed); it must still be open."""
+    changes.update(task_key(user_id, task_id),
+                   [TaskItem.due_date.set(due_date), TaskItem.open_sort.set(f"{due_date}#{task_id}")],
+                   TaskItem.open_for.exists(), versioned=False)
+
+
+def hold_back_in(changes: Changes, user_id: str, task_id: str, deadline: dict[str, str]) -> None:
+    """Mark an open alert as the one a deadline waits for: completing it releases the deadline (CSC-2)."""
+    changes.update(task_key(user_id, task_id), [TaskItem.releases.set(deadline)], TaskItem.open_for.exists(),
+                   versioned=False)
 
 
 def open_tasks(user_id: str, limit: int, token: str | None) -> Page[TaskItem]:
