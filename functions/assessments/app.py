@@ -1,4 +1,5 @@
-"""Assessments function: LS/CMI assessments, overrides, management plans, case history and record maintenance."""
+"""Assessments function: LS/CMI assessments, overrides, management plans, case history, throughcare events and
+record maintenance."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from casework import api
-from casework.lscmi import assessments, maintenance
+from casework.lscmi import assessments, maintenance, throughcare
 from casework.schemas.approvals import ApprovalOut
 from casework.schemas.assessments import (
     AssessmentIn,
@@ -22,6 +23,7 @@ from casework.schemas.assessments import (
     PlanSectionIn,
     SectionIn,
 )
+from casework.schemas.throughcare import CaseEventIn, CaseEventListOut, CaseEventOut
 
 app = api.resolver()
 
@@ -85,6 +87,21 @@ def start_plan(caseId: CaseId, body: PlanIn) -> Response[PlanOut]:
 def save_plan_section(caseId: CaseId, planId: RecordId, section: Section, body: PlanSectionIn) -> Response[PlanOut]:
     saved = assessments.save_plan_section(api.caller(app), caseId, planId, section, body, api.if_match(app))
     return api.with_etag(saved, saved.version)
+
+
+# ---------------------------------------------------------------- throughcare events (THR-1, THR-2)
+
+
+@app.post("/cases/<caseId>/events", tags=["Throughcare"])
+def record_event(caseId: CaseId, body: CaseEventIn) -> Response[CaseEventOut]:
+    caller = api.caller(app)
+    return api.created(api.once(app, f"throughcare.event.{caseId}", body, CaseEventOut,
+                                lambda: throughcare.record_event(caller, caseId, body)))
+
+
+@app.get("/cases/<caseId>/events", tags=["Throughcare"])
+def events(caseId: CaseId) -> CaseEventListOut:
+    return throughcare.events(api.caller(app), caseId)
 
 
 # ---------------------------------------------------------------- record maintenance (DEL)

@@ -10,7 +10,7 @@ from typing import Any
 from casework import cases, clock, ids
 from casework.access import Caller, may_change_case
 from casework.errors import Conflict, Forbidden, Invalid, NotFound, WriteConflict
-from casework.lscmi import approval_requests, scoring
+from casework.lscmi import approval_requests, scoring, throughcare
 from casework.observability import count
 from casework.schemas.approvals import ApprovalOut
 from casework.schemas.assessments import (
@@ -236,13 +236,17 @@ def lock(caller: Caller, case_id: str, assessment_id: str, if_match: int | None)
     if status == "not-approved":
         raise Conflict("The override was not approved: withdraw it (section 6) before locking.",
                        current=state(item))
-    item.status, item.locked_by, item.locked_at = "locked", caller.user_id, clock.stamp()
+    locked_at = clock.stamp()
+    item.status, item.locked_by, item.locked_at = "locked", caller.user_id, locked_at
     changes = Changes()
     changes.save(item)
     cases.hold(changes, case, changed=False)
+    # THR-1/THR-2: the assessment or reassessment the case's throughcare deadlines wait for
+    met = throughcare.assessment_locked(changes, case, item, by=caller.user_id, at=locked_at)
     changes.create(audit.entry(
         audit.case_entity(case.case_id), service_id=case.service_id, action="assessment.locked",
-        actor_id=caller.user_id, after={"assessmentId": item.assessment_id, "kind": item.assessment_kind},
+        actor_id=caller.user_id, after={"assessmentId": item.assessment_id, "kind": item.assessment_kind,
+                                        **({"deadlinesMet": met} if met else {})},
     ))
     _commit(changes, "assessment", lambda: state(find(case, assessment_id)))
     count("AssessmentLocked")

@@ -742,5 +742,7 @@ class CaseEventItem(RecordItem, discriminator="case-event"):
     event_kind = UnicodeAttribute(attr_name="eventKind")
     event_date = UnicodeAttribute(attr_name="eventDate")
     details = UnicodeAttribute()
+    # a custody sentence only: whether it carries statutory post-release supervision (THR-1 applies when it does)
+    post_release_supervision = nullable(BooleanAttribute(attr_name="postReleaseSupervision"))
     recorded_by = UnicodeAttribute(attr_name="recordedBy")
     recorded_at = UnicodeAttribute(attr_name="recordedAt")
