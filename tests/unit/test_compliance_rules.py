@@ -277,6 +277,30 @@ def test_cmp1_a_stage_is_stored_with_its_instant_to_the_second_in_utc():
     assert rules.parse_at(data["at"]) == stage.at
 
 
+@settings(max_examples=200, deadline=None)
+@given(moment=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2029, 12, 31),
+                           timezones=st.sampled_from([UTC, UK]), allow_imaginary=False),
+       other=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2029, 12, 31),
+                          timezones=st.sampled_from([UTC, UK]), allow_imaginary=False))
+def test_cmp2_stored_stage_instants_sort_as_the_instants_do_whatever_zone_they_came_in(moment, other):
+    # the sweep's due index orders stages by their stored text and compares it with "now" in UTC ("...Z"): an
+    # instant given in UK time (a failed visit recorded at 10:30 BST) must be stored as the same instant in UTC
+    a, b = (rules.Stage("s", m, (OWNER,)).as_data()["at"] for m in (moment, other))
+    assert a.endswith("Z") and b.endswith("Z")
+    # (compared as timestamps: Python never calls an instant in the autumn's repeated hour equal across zones)
+    assert rules.parse_at(a).timestamp() == moment.replace(microsecond=0).timestamp()
+    if moment.replace(microsecond=0).timestamp() < other.replace(microsecond=0).timestamp():
+        assert a < b
+
+
+def test_cmp2_a_stage_recorded_in_british_summer_time_is_stored_in_utc():
+    recorded = datetime(2027, 7, 6, 10, 30, tzinfo=UK)
+    stages = rules.failed_visit_stages([date(2027, 7, 5), date(2027, 7, 6)],
+                                       [datetime(2027, 7, 5, 15, tzinfo=UK), recorded], nation="wales")
+    manager = next(s for s in stages if s.name == "practice-manager-2")
+    assert manager.as_data()["at"] == "2027-07-06T09:30:00Z"  # not "10:30:00+01:00", which sorts after 09:45Z
+
+
 # ---------------------------------------------------------------- CSC-3: failed visits
 
 

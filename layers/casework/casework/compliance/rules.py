@@ -120,8 +120,10 @@ class Stage:
     text: str | None = None  # the task's subject when not the deadline's own
 
     def as_data(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"name": self.name, "at": self.at.isoformat(timespec="seconds").replace(
-            "+00:00", "Z"), "to": list(self.to), "kind": self.kind, "action": self.action}
+        # in UTC whatever zone `at` came in: the due index orders stages by this text, next to the sweep's "...Z"
+        at = self.at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        data: dict[str, Any] = {"name": self.name, "at": at, "to": list(self.to), "kind": self.kind,
+                                "action": self.action}
         if self.due is not None:
             data["due"] = self.due.isoformat()
         if self.text is not None:
