@@ -2,27 +2,35 @@
 
 The brief details are strictly confidential (MAP-2): they are returned only to callers with right 100 and
 are never written to the audit trail, a worktray subject, a queue message, an e-mail or a log line.
+
+A current discussion's review date is a deadline (MAP-3, CMP-1), beside the discussion: approaching, it alerts the
+lead who recorded the discussion; passed, that lead and the person's workers. It is written, restaged and met in the
+transaction of the change that sets, moves or ends the review.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 from casework import calendar, clock, ids, notifications, views
 from casework.access import Caller, Right, require, visible
+from casework.compliance import deadlines, rules
 from casework.errors import Conflict, Invalid, NotFound, WriteConflict
 from casework.observability import count
 from casework.schemas.mappa import MappaIn, MappaListOut, MappaOut, MappaPatch, NotificationIn, NotificationOut
 from casework.store import audit, records
+from casework.store import deadlines as deadline_store
 from casework.store import directory as directory_store
 from casework.store import mappa as store
-from casework.store.models import AuditItem, MappaItem, MappaNotificationItem, PersonItem, UserItem
+from casework.store.models import AuditItem, DeadlineItem, MappaItem, MappaNotificationItem, PersonItem, UserItem
 from casework.store.tx import Changes
 from casework.versions import check_if_match
 
 ACKNOWLEDGE_WITHIN_WORKING_DAYS = 5
+REVIEW = "MAP-3"
 T = TypeVar("T", MappaItem, MappaNotificationItem)
 
 
@@ -92,7 +100,9 @@ def record(caller: Caller, urn: str, body: MappaIn) -> MappaOut:
     require(caller, Right.MAPPA_RECORD)
     person = _person(caller, urn)
     _check_dates(body.date_of_discussion, body.review_date, body.date_ended)
-    now = clock.stamp()
+    moment = clock.now()
+    now = clock.iso(moment)
+    discussion_id = ids.ulid()
     changes = Changes()
     if person.mappa_current:
         previous = store.find_discussion(person.mappa_current)
@@ -108,10 +118,11 @@ def record(caller: Caller, urn: str, body: MappaIn) -> MappaOut:
             previous.date_ended, previous.review_date = day_before.isoformat(), None
             previous.updated_by, previous.updated_at = caller.user_id, now
             changes.save(previous)
+            _review_met(changes, previous, by=caller.user_id, how=f"subsequent discussion {discussion_id}", at=now)
             changes.create(_entry(caller, person, "mappa.ended", before=before, after=_snapshot(previous)))
 
     discussion = store.new_discussion(
-        person, ids.ulid(), date_of_discussion=body.date_of_discussion.isoformat(),
+        person, discussion_id, date_of_discussion=body.date_of_discussion.isoformat(),
         review_date=body.review_date.isoformat() if body.review_date else None,
         date_ended=body.date_ended.isoformat() if body.date_ended else None,
         level=body.level, category=body.category, details=body.details, recorded_by=caller.user_id, recorded_at=now,
@@ -120,6 +131,7 @@ def record(caller: Caller, urn: str, body: MappaIn) -> MappaOut:
     changes.create(store.discussion_ref(discussion))
     if discussion.date_ended is None:
         flag = store.flag_current(discussion)
+        _review_planned(changes, discussion, person, nation=caller.nation, now=moment)
     else:  # a current one ended just now ends before this one; with none current this may be an older one
         flag = store.flag_ended(discussion if person.mappa_current else _last_ended(person, discussion))
     _hold(changes, person, flag)
@@ -201,10 +213,16 @@ def amend(caller: Caller, discussion_id: str, body: MappaPatch, if_match: int | 
     now_current = found.date_ended is None
     if now_current and not was_current and person.mappa_current not in (None, found.discussion_id):
         raise Conflict("Another MAPPA discussion is current for this person (MAP-4).", current=person.mappa_current)
-    found.updated_by, found.updated_at = caller.user_id, clock.stamp()
+    moment = clock.now()
+    found.updated_by, found.updated_at = caller.user_id, clock.iso(moment)
 
     changes = Changes()
     changes.save(found)
+    if now_current and (not was_current or found.review_date != before["reviewDate"]):
+        _review_planned(changes, found, person, nation=caller.nation, now=moment)
+    elif was_current and not now_current:
+        _review_met(changes, found, by=caller.user_id, how=f"discussion ended {found.date_ended}",
+                    at=clock.iso(moment))
     if now_current:
         flag = store.flag_current(found)
     elif was_current:
@@ -249,6 +267,67 @@ def _last_ended(person: PersonItem, changed: MappaItem) -> MappaItem:
 
 def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
+
+
+# ---------------------------------------------------------------- the review date as a deadline (MAP-3, CMP-1)
+
+
+def _review_id(discussion: MappaItem) -> str:
+    return f"map3-{discussion.discussion_id}"
+
+
+def _review_of(discussion: MappaItem) -> DeadlineItem | None:
+    if discussion.version is None:  # a discussion recorded just now has none yet
+        return None
+    return next((d for d in deadline_store.of_discussion(discussion) if d.deadline_id == _review_id(discussion)),
+                None)
+
+
+def _workers(person: PersonItem) -> list[str]:
+    """The assigned workers of the person's open cases, as they are when the deadline is written."""
+    _, held = records.person_with_cases(person.service_id, person.urn)
+    return sorted({c.assigned_to for c in held if c.status == "open" and c.assigned_to})
+
+
+def _review_stages(discussion: MappaItem, person: PersonItem, *, nation: str, now: datetime) -> list[rules.Stage]:
+    """Approaching: the lead who recorded the discussion (the deadline's owner). Passed, at the end of the review
+    day: that lead and the person's workers. The passed stage is named by its date, so a review put off to a new
+    date that passes in turn is told again (the approaching alert is told once; its open task takes the new date)."""
+    assert discussion.review_date is not None
+    settings = deadlines.service_settings(discussion.service_id)
+    due = date.fromisoformat(discussion.review_date)
+    steps = rules.Ladder(approaching=settings.approaching.get(REVIEW), escalate_after=settings.escalate_after,
+                         levels=1, passed_to=(rules.user(discussion.recorded_by),
+                                              *(rules.user(w) for w in _workers(person))))
+    return [replace(s, name=f"passed-{due}") if s.name == "passed" else s
+            for s in rules.ladder(due, nation=nation, steps=steps, now=now)]
+
+
+def _review_planned(changes: Changes, discussion: MappaItem, person: PersonItem, *, nation: str,
+                    now: datetime) -> None:
+    """MAP-3: start the review's deadline, or restage it for a new review date (reopening one met when the
+    discussion ended, if it is current again). Its subject names the person, never the details (MAP-2)."""
+    assert discussion.review_date is not None
+    stages = _review_stages(discussion, person, nation=nation, now=now)
+    found = _review_of(discussion)
+    if found is None:
+        deadlines.start(changes, deadline_store.for_discussion(
+            discussion, _review_id(discussion), rule=REVIEW, deadline_kind="mappa-review",
+            subject=f"MAPPA review of {person.forename} {person.surname} ({person.urn})",
+            link=f"/mappa/{discussion.discussion_id}", owner_id=discussion.recorded_by, nation=nation,
+            start_date=discussion.date_of_discussion, due_date=discussion.review_date), stages, now=now)
+        return
+    if found.status not in deadline_store.OPEN:
+        found.status, found.met_at, found.met_by, found.met_how = "open", None, None, None
+    found.start_date = discussion.date_of_discussion
+    deadlines.restage(changes, found, stages, now=now, due_date=discussion.review_date)
+
+
+def _review_met(changes: Changes, discussion: MappaItem, *, by: str, how: str, at: str) -> None:
+    """MAP-3/MAP-4: the discussion ended (or a subsequent one ended it): its review is no longer awaited."""
+    found = _review_of(discussion)
+    if found is not None and found.status in deadline_store.OPEN:
+        deadlines.meet(changes, found, by=by, how=how, at=at)
 
 
 # ---------------------------------------------------------------- professional notifications (MAP-5, MAP-6)
