@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from casework import api, cases, directory
+from casework import api, cases, children, directory  # noqa: F401  (children: what opening a case starts, CSC-2)
 from casework.schemas.cases import CaseIn, CaseOut, PersonIn, PersonOut
 from casework.schemas.common import Page
 from casework.schemas.directory import AccessRightOut, MeOut

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from casework import clock, ids, views
 from casework.access import Caller, Right, require, visible
 from casework.errors import Conflict, Invalid, NotFound, WriteConflict
@@ -21,6 +23,11 @@ from casework.store import directory as directory_store
 from casework.store.models import AuditItem, CaseItem
 from casework.store.paging import Page as StorePage
 from casework.store.tx import Changes
+
+# What opening a case starts besides, registered by the capability that owns it when imported (children's social
+# care: the first statutory visit's deadline, CSC-2), so that this module never imports a capability. Each adds its
+# writes to the transaction that opens the case; a function opening cases imports those capabilities.
+OPENED: list[Callable[[Changes, CaseItem, Caller], None]] = []
 
 
 def record_person(caller: Caller, body: PersonIn) -> PersonOut:
@@ -74,6 +81,8 @@ def open_case(caller: Caller, body: CaseIn) -> CaseOut:
         first = records.first_case(found)
         if first is not None:
             records.mark_multiple(changes, first)
+    for started in OPENED:
+        started(changes, case, caller)
     changes.create(audit.entry(
         audit.case_entity(case.case_id), service_id=caller.service_id, action="case.opened",
         actor_id=caller.user_id, after={"caseNumber": number, "urn": case.urn, "caseType": case.case_type},
