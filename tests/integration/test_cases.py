@@ -529,7 +529,7 @@ def route_calls(world, api: Api) -> list[tuple[str, str, Any]]:
     values.update(discussionId="01JDROUTES0000000000000005", notificationId="01JDROUTES0000000000000006",
                   taskId="01JDROUTES0000000000000007")
     values.update(assessmentId="01JDROUTES0000000000000008", planId="01JDROUTES0000000000000009",
-                  approvalId="01JDROUTES000000000000000A", section="2")
+                  approvalId="01JDROUTES000000000000000A", section="2", visitId="01JDROUTES000000000000000B")
     document = {"title": "Refused", "fileName": "refused.pdf", "contentType": "application/pdf", "size": 10}
     bodies = {
         "POST /people": person_body("URN-REFUSED"),
