@@ -48,6 +48,7 @@ from casework.store.models import (
     ApprovalItem,
     AssessmentItem,
     CaseItem,
+    DeadlineItem,
     ImportItem,
     MappaItem,
     PersonItem,
@@ -538,6 +539,8 @@ def _plan(job: ImportItem, parsed: TransferFile, *, first_number: int) -> _Plan:
         cls = known.get(record.kind)
         if cls is None or cls in (PersonItem, CaseItem):
             raise FileRefused([f"body.records.{n}.kind: {record.kind!r} is not a kind of record this service keeps"])
+        if issubclass(cls, DeadlineItem):
+            continue  # the sender's own timescale, addressed to its staff (CMP-1): never recreated here
         key = store.rekey(record.key, numbers, new_ids)
         data = _remap(record.data, new_ids, numbers)
         try:

@@ -22,6 +22,7 @@ from casework.schemas.transfer import (
     Progress,
 )
 from casework.store import audit, files, mail, records
+from casework.store import deadlines as deadline_store
 from casework.store import directory as directory_store
 from casework.store import transfer as store
 from casework.store.models import CaseItem, ExportItem, MappaItem, PersonItem, RecordItem
@@ -104,9 +105,11 @@ def export_of(caller: Caller, export_id: str) -> ExportOut:
 
 
 def _file_of(caller: Caller, person: PersonItem, held: list[RecordItem], now: str) -> tuple[bytes, str, int]:
-    """The transfer file of a person: them, every case and every other record of their current generation."""
+    """The transfer file of a person: them, every case and every other record of their current generation, but
+    for deadlines: a deadline is the holding service's own timescale (CMP-1), its alerts addressed to its own staff,
+    and never travels."""
     own_cases = [r for r in held if isinstance(r, CaseItem)]
-    others = [r for r in held if not isinstance(r, CaseItem)]
+    others = [r for r in held if not isinstance(r, CaseItem) and not deadline_store.records_of(r)]
     body = {
         "person": {"urn": person.urn, "forename": person.forename, "surname": person.surname,
                    "dateOfBirth": person.date_of_birth, "chsNumber": person.chs_number},
