@@ -58,6 +58,12 @@ VALID: dict[str, dict[str, Any]] = {
     "POST /exports": {"caseId": ID, "destinationId": ID, "deliver": "download"},
     "POST /imports": {"fileName": "transfer.json", "size": 10, "reopenLatestCase": False},
     "POST /imports/{importId}/confirm": {"reopenLatestCase": True},
+    "POST /cases/{caseId}/cf-assessments": {"authorisedOn": DAY, "priority": 10},
+    "PUT /cases/{caseId}/cf-assessments/{assessmentId}/priority": {"priority": 30},
+    "POST /cases/{caseId}/cf-assessments/{assessmentId}/completion": {"completedOn": DAY},
+    "POST /cases/{caseId}/visits": {"visitType": "statutory", "visitDate": DAY, "note": "Seen alone"},
+    "POST /cases/{caseId}/visits/{visitId}/comments": {"comment": "Good work"},
+    "POST /cases/{caseId}/failed-visits/decisions": {"decision": "Joint visit tomorrow"},
 }
 
 
@@ -212,14 +218,15 @@ def refused(answer: Answer, what: str) -> dict[str, Any]:
 
 def test_r4_every_route_that_reads_a_body_is_driven():
     """Every POST/PUT/PATCH route of the template either declares a body model (and is driven here) or reads
-    none; the 24 with a body each have a valid body to spoil."""
+    none; the 30 with a body each have a valid body to spoil."""
     writes = {r.key for r in template.routes() if r.method in ("POST", "PUT", "PATCH")}
     with_body = {r.key for r in body_routes()}
-    assert with_body <= writes and len(with_body) == 24
+    assert with_body <= writes and len(with_body) == 30
     assert set(VALID) == with_body
     assert writes - with_body == {"POST /cases/{caseId}/reassessments", "POST /worktray/{taskId}/complete",
                                   "POST /notifications/{notificationId}/acknowledge",
-                                  "POST /cases/{caseId}/assessments/{assessmentId}/lock"}
+                                  "POST /cases/{caseId}/assessments/{assessmentId}/lock",
+                                  "POST /cases/{caseId}/visits/{visitId}/finalise"}
 
 
 # ---------------------------------------------------------------- hostile bodies on every route
