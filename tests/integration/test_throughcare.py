@@ -200,7 +200,7 @@ def test_thr_events_are_listed_latest_first_with_their_deadlines(world, api):
 
 def _nothing_written(api: Api, user: str, case_id: str) -> None:
     assert api.get(f"/cases/{case_id}/events", user).json()["items"] == []
-    assert deadlines(api, user, case_id) == []
+    assert not [d for d in deadlines(api, user, case_id) if d["rule"] in ("THR-1", "THR-2")]
     trail = api.get(f"/cases/{case_id}/audit", user).json()["items"]
     assert not [e for e in trail if e["action"] == "case.event-recorded"]
 
@@ -268,3 +268,15 @@ def test_thr_a_retried_call_with_the_same_idempotency_key_records_once(world, ap
     assert first.status == second.status == 201 and first.json()["eventId"] == second.json()["eventId"]
     assert len(api.get(f"/cases/{case['caseId']}/events", c.reader).json()["items"]) == 1
     assert len(alerts(api, c.assessor, "reassessment")) == 1
+
+
+def test_thr_a_deleted_case_takes_its_events_and_deadlines_with_it(world, api):
+    """DEL-1 with CMP-1: no deadline outlives its case to alert about a case that is gone."""
+    c = world.community
+    case = open_case(api, c.leader, urn="URN-TX")
+    recorded(api, c.leader, case["caseId"], "custody-sentence", clock.today(), postReleaseSupervision=True)
+    recorded(api, c.leader, case["caseId"], "significant-event", clock.today())
+    answer = api.post(f"/cases/{case['caseId']}/deletion", c.leader,
+                      {"confirm": f"DELETE CASE {case['caseNumber']}", "reason": "opened in error"})
+    assert answer.status == 200, answer.json()
+    assert sweep_at(clock.now() + timedelta(days=400))["read"] == 0

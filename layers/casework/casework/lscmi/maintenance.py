@@ -18,7 +18,9 @@ from casework.observability import count
 from casework.schemas.assessments import MaintenanceIn, MaintenanceOut
 from casework.store import assessments as store
 from casework.store import audit, records
+from casework.store import deadlines as deadline_store
 from casework.store import refs as references
+from casework.store import throughcare as throughcare_store
 from casework.store.models import ApprovalItem, AssessmentItem, CaseItem, PlanItem, RecordItem
 from casework.store.tx import MAX_ITEMS, Changes
 
@@ -121,7 +123,9 @@ def delete_case(caller: Caller, case_id: str, body: MaintenanceIn) -> Maintenanc
     _confirmed(body, f"DELETE CASE {int(case.case_number)}")
     person, all_cases = records.person_with_cases(case.service_id, case.urn)
     found, plans, approvals = store.case_records(case)
-    gone: list[RecordItem] = [case, *found, *plans, *approvals]
+    # its throughcare events and deadlines go with it: a deadline left behind would alert about a case gone
+    timescales: list[RecordItem] = [*throughcare_store.events_of(case), *deadline_store.of_case(case)]
+    gone: list[RecordItem] = [case, *found, *plans, *approvals, *timescales]
     changes = Changes()
     _delete(changes, gone, "delete its reassessments one at a time (latest first)", besides=4)
     others = [c for c in all_cases if c.case_id != case.case_id]
