@@ -63,6 +63,8 @@ VALID: dict[str, dict[str, Any]] = {
     "POST /cases/{caseId}/cf-assessments/{assessmentId}/completion": {"completedOn": DAY},
     "POST /cases/{caseId}/visits": {"visitType": "statutory", "visitDate": DAY, "note": "Seen alone"},
     "POST /cases/{caseId}/visits/{visitId}/comments": {"comment": "Good work"},
+    "POST /cases/{caseId}/events": {"kind": "custody-sentence", "eventDate": DAY, "details": "4 years",
+                                    "postReleaseSupervision": True},
     "POST /cases/{caseId}/failed-visits/decisions": {"decision": "Joint visit tomorrow"},
 }
 
@@ -218,10 +220,10 @@ def refused(answer: Answer, what: str) -> dict[str, Any]:
 
 def test_r4_every_route_that_reads_a_body_is_driven():
     """Every POST/PUT/PATCH route of the template either declares a body model (and is driven here) or reads
-    none; the 30 with a body each have a valid body to spoil."""
+    none; the 31 with a body each have a valid body to spoil."""
     writes = {r.key for r in template.routes() if r.method in ("POST", "PUT", "PATCH")}
     with_body = {r.key for r in body_routes()}
-    assert with_body <= writes and len(with_body) == 30
+    assert with_body <= writes and len(with_body) == 31
     assert set(VALID) == with_body
     assert writes - with_body == {"POST /cases/{caseId}/reassessments", "POST /worktray/{taskId}/complete",
                                   "POST /notifications/{notificationId}/acknowledge",
