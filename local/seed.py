@@ -1,5 +1,7 @@
-"""Demo data for `make run`: a community justice team (Scotland) and a prison-based team (England),
-users in every built-in group who sign in through the local Cognito pool, and a few people and cases."""
+"""Demo data for `make run`: a community justice team (Scotland), a prison-based team (England) and a children's
+services department (Wales), users in every built-in group who sign in through the local Cognito pool, and a few
+people and cases; the children's have deadlines in different states, so the worktrays show approaching and passed
+alerts at once."""
 
 from __future__ import annotations
 
@@ -17,16 +19,27 @@ PASSWORD = "Casework-demo-2026"
 SERVICES = {
     "community": ("Lothian Community Justice", "scotland", "justice-community"),
     "prison": ("HMP Northfield Social Work", "england", "justice-prison"),
+    "children": ("Cardiff Children's Services", "wales", "children"),
 }
-# role -> (built-in group, forename, surname)
+# role -> (built-in group, forename, surname, supervisor's role); a supervisor comes before those they supervise
 ROLES = {
-    "leader": ("team-leader", "Morag", "Leader"),
-    "assessor": ("assessor", "Callum", "Assessor"),
-    "assessor2": ("assessor", "Priya", "Assessor"),
-    "practice": ("practice-manager", "Grace", "Practice"),
-    "social": ("social-worker", "Tom", "Social"),
-    "reader": ("read-only", "Rhona", "Reader"),
-    "admin": ("business-administrator", "Ben", "Admin"),
+    "leader": ("team-leader", "Morag", "Leader", None),
+    "assessor": ("assessor", "Callum", "Assessor", "leader"),
+    "assessor2": ("assessor", "Priya", "Assessor", "leader"),
+    "practice": ("practice-manager", "Grace", "Practice", "leader"),
+    "social": ("social-worker", "Tom", "Social", "leader"),
+    "reader": ("read-only", "Rhona", "Reader", "leader"),
+    "admin": ("business-administrator", "Ben", "Admin", "leader"),
+}
+# the children's chain of CSC-3's escalations: social worker -> practice manager -> team manager -> senior manager
+CHILDREN_ROLES = {
+    "senior": ("team-leader", "Sian", "Senior", None),
+    "manager": ("team-leader", "Huw", "Manager", "senior"),
+    "practice": ("practice-manager", "Bethan", "Practice", "manager"),
+    "social": ("social-worker", "Dylan", "Social", "practice"),
+    "social2": ("social-worker", "Ffion", "Social", "practice"),
+    "reader": ("read-only", "Rhona", "Reader", "manager"),
+    "admin": ("business-administrator", "Ben", "Admin", "manager"),
 }
 PEOPLE: dict[str, list[tuple[str, str, str, date, str | None, int]]] = {
     "community": [
@@ -65,8 +78,8 @@ def seed(cloud: Cloud) -> list[DemoUser]:
     for service_id, (name, nation, kind) in SERVICES.items():
         admin.create_service(service_id, name=name, nation=nation, service_kind=kind, retention_years=6,
                              actor_id="seed")
-        leader_id: str | None = None
-        for role, (group, forename, surname) in ROLES.items():
+        ids: dict[str, str] = {}
+        for role, (group, forename, surname, supervisor) in (CHILDREN_ROLES if kind == "children" else ROLES).items():
             email = f"{role}.{service_id}@casework.example.org"
             created = idp.admin_create_user(
                 UserPoolId=cloud.user_pool_id, Username=email, MessageAction="SUPPRESS",
@@ -76,12 +89,14 @@ def seed(cloud: Cloud) -> list[DemoUser]:
                                         Permanent=True)
             sub = next(a["Value"] for a in created["User"]["Attributes"] if a["Name"] == "sub")
             admin.add_user(sub, service_id=service_id, forename=forename, surname=surname, email=email,
-                           group_id=group, supervisor_id=leader_id, actor_id="seed")
-            leader_id = leader_id or sub
+                           group_id=group, supervisor_id=ids[supervisor] if supervisor else None, actor_id="seed")
+            ids[role] = sub
             users.append(DemoUser(service_id, role, group, email, sub))
+        if kind == "children":
+            seed_children(users)
+            continue
 
-        assert leader_id is not None  # ROLES starts with the leader
-        leader = directory.caller_for(leader_id)
+        leader = directory.caller_for(ids["leader"])
         assessor = next(u for u in users if u.service_id == service_id and u.role == "assessor")
         opened = []
         for urn, forename, surname, born, chs, count in PEOPLE[service_id]:
@@ -155,3 +170,61 @@ def seed_assessments(assessor: Caller, case_ids: list[str]) -> None:
         else:
             assessments.lock(assessor, case_id, full.assessment_id, None)
             assessments.start_plan(assessor, case_id, PlanIn(assessment_id=full.assessment_id))
+
+
+# the children's demo: (urn, forename, surname, born, case type, worker's role or None, what has happened)
+CHILDREN = [
+    ("C-500001", "Alex", "Morgan", date(2016, 4, 9), "child-in-need", "social", "cf-passed"),
+    ("C-500002", "Bea", "Price", date(2019, 1, 23), "child-protection", "social", "cf-approaching"),
+    ("C-500003", "Cai", "Jenkins", date(2012, 8, 30), "looked-after", "social", "visit-approaching"),
+    ("C-500004", "Dewi", "Evans", date(2014, 11, 5), "child-in-need", "social2", "failed-visits"),
+    ("C-500005", "Elin", "Hughes", date(2020, 6, 17), "child-in-need", None, "referred"),
+]
+
+
+def seed_children(users: list[DemoUser]) -> None:
+    """Cardiff Children's Services: children whose timescales are in different states, written as they happened
+    (the clock held at each day), then one sweep now, so the worktrays show approaching and passed alerts, the
+    practice manager's "C&F, please set priority" and a failed-visit escalation at once."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from casework import assignment, calendar, cases, clock, directory
+    from casework.children import cf, visits
+    from casework.compliance import sweep
+    from casework.schemas.cases import AssignmentIn, CaseIn, CaseType, PersonIn
+    from casework.schemas.children import CfIn, VisitIn
+
+    role = {u.role: u.user_id for u in users if u.service_id == "children"}
+    practice = directory.caller_for(role["practice"])
+    today = clock.today()
+
+    def working_days_ago(days: int) -> datetime:
+        return at(calendar.add_working_days(today, -days, "wales"))
+
+    def at(day: date) -> datetime:
+        return datetime.combine(day, time(10), tzinfo=UTC)
+
+    for urn, forename, surname, born, case_type, worker, story in CHILDREN:
+        opened_at = at(today - timedelta(days=45))
+        with clock.frozen(opened_at):
+            cases.record_person(practice, PersonIn(urn=urn, forename=forename, surname=surname, date_of_birth=born))
+            case = cases.open_case(practice, CaseIn(urn=urn, case_type=CaseType(case_type)))
+            if worker:
+                assignment.assign(practice, case.case_id, AssignmentIn(user_id=role[worker]), None)
+        social = directory.caller_for(role[worker]) if worker else practice
+        if story in ("cf-passed", "cf-approaching"):  # authorised 12 (passed) or 8 (due in 2) working days ago
+            with clock.frozen(working_days_ago(12 if story == "cf-passed" else 8)):
+                cf.start(practice, case.case_id, CfIn())
+        elif story == "visit-approaching":  # last statutory visit 40 days ago: the next is due in 2 days
+            visited = today - timedelta(days=40)
+            with clock.frozen(at(visited)):
+                visits.record(social, case.case_id, VisitIn(
+                    visit_type="statutory", visit_date=visited,
+                    note="Cai was settled in placement; talked about school and contact with his sister (demo)."))
+        elif story == "failed-visits":  # no answer twice: 12 and 8 days ago
+            for ago in (12, 8):
+                visited = today - timedelta(days=ago)
+                with clock.frozen(at(visited)):
+                    visits.record(social, case.case_id, VisitIn(
+                        visit_type="failed", visit_date=visited, note="No answer at the door; card left (demo)."))
+    sweep.sweep()

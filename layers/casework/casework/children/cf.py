@@ -56,8 +56,7 @@ def assessment_stages(due: date, subject: str | None, settings: rules.Settings, 
 def priority_stages(started_on: date, nation: str) -> list[rules.Stage]:
     """One alert to the worker's supervisor, at the start of the fifth working day after the start."""
     ask = rules.working_days_from(started_on, SET_PRIORITY_AFTER, nation)
-    return [rules.Stage("set-priority", rules.start_of(ask), (rules.chain(1),), kind="set-priority",
-                        text=SET_PRIORITY)]
+    return [rules.Stage("set-priority", rules.start_of(ask), (rules.chain(1),), kind="set-priority")]
 
 
 def _ids(item: CfAssessmentItem) -> tuple[str, str]:
@@ -87,6 +86,7 @@ def start(caller: Caller, case_id: str, body: CfIn) -> CfOut:
     subject = f"C&F assessment for {child(case)}"
     link = f"/cases/{case.case_id}/cf-assessments/{item.assessment_id}"
     settings = deadlines.service_settings(case.service_id)
+    ask = rules.working_days_from(started_on, SET_PRIORITY_AFTER, caller.nation)  # the priority is due by then
     changes = Changes()
     changes.create(item)
     deadlines.start(changes, new_deadline(case, cf_id, RULE, "cf-assessment", subject=subject, link=link,
@@ -94,9 +94,9 @@ def start(caller: Caller, case_id: str, body: CfIn) -> CfOut:
                                             start_date=started_on.isoformat(), due_date=due.isoformat(),
                                             detail={"priority": body.priority}),
                     assessment_stages(due, subject, settings, caller.nation), now=now)
-    deadlines.start(changes, new_deadline(case, cfp_id, RULE, "cf-priority", subject=subject, link=link,
-                                            owner_id=owner(case, caller), nation=caller.nation,
-                                            start_date=started_on.isoformat(), due_date=due.isoformat()),
+    deadlines.start(changes, new_deadline(case, cfp_id, RULE, "cf-priority", subject=f"{SET_PRIORITY}: {child(case)}",
+                                            link=link, owner_id=owner(case, caller), nation=caller.nation,
+                                            start_date=started_on.isoformat(), due_date=ask.isoformat()),
                     priority_stages(started_on, caller.nation), now=now)
     cases.hold(changes, case, changed=True)  # one in progress per case: two starts at once can't both commit
     changes.create(entry(caller.user_id, case, "cf.started", {

@@ -82,8 +82,8 @@ def task_id(item: DeadlineItem, stage_index: int, recipient_index: int) -> str:
 
 def _subject(item: DeadlineItem, stage: dict[str, Any]) -> str:
     text = stage.get("text")
-    if stage.get("kind") == "started":
-        return f"{text or item.subject}, due {item.due_date}"
+    if stage.get("kind") == "started":  # its due date is the task's own, which a restaged deadline moves
+        return str(text or item.subject)
     if text:
         return f"{text}: {item.subject}"
     return {
