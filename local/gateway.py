@@ -185,7 +185,7 @@ class Gateway:
             except KeyError:
                 return 404, {"detail": f"no schedule named {name} in template.yaml"}
         if path == "/local/clock" and method in ("GET", "POST"):
-            return self.clock(body if method == "POST" else None)
+            return self.clock((body or b"") if method == "POST" else None)  # a POST without a body is refused
         if method == "POST" and path == "/local/queues/drain":
             return 200, {"delivered": self.drivers.drain()}
         if method == "POST" and path == "/local/mail":
