@@ -280,3 +280,26 @@ def test_thr_a_deleted_case_takes_its_events_and_deadlines_with_it(world, api):
                       {"confirm": f"DELETE CASE {case['caseNumber']}", "reason": "opened in error"})
     assert answer.status == 200, answer.json()
     assert sweep_at(clock.now() + timedelta(days=400))["read"] == 0
+
+
+def test_cmp1_closing_a_case_cancels_its_open_deadlines(world, api):
+    """CMP-1 with APR-3: a case closed by a manager's decision stops its timescales in the same transaction; the
+    sweep raises nothing more for it."""
+    c = world.community
+    # given a case with a locked full assessment and an open reassessment deadline (THR-2)
+    case = assigned_case(api, c.leader, c.assessor, "URN-TX")
+    locked_full(api, c.assessor, case["caseId"])
+    recorded(api, c.assessor, case["caseId"], "significant-event", clock.today())
+    assert [d["state"] for d in deadlines(api, c.reader, case["caseId"])] != []
+    # when the case's closure is requested and approved
+    request = api.post(f"/cases/{case['caseId']}/closure-requests", c.assessor,
+                       {"kind": "no-plan", "rationale": "order completed"})
+    assert request.status == 201, request.json()
+    decided = api.post(f"/approvals/{request.json()['approvalId']}/decision", c.leader, {"decision": "approve"})
+    assert decided.status == 200, decided.json()
+    # then every deadline of the case is cancelled, and months later the sweep raises nothing for it
+    held = deadlines(api, c.reader, case["caseId"])
+    assert held and {d["state"] for d in held} == {"cancelled"} and {d["metHow"] for d in held} == {"case closed"}
+    before = alerts(api, c.leader, "reassessment") + alerts(api, c.assessor, "reassessment")
+    sweep_at(clock.now() + timedelta(days=120))
+    assert alerts(api, c.leader, "reassessment") + alerts(api, c.assessor, "reassessment") == before

@@ -182,6 +182,15 @@ def cancel(changes: Changes, item: DeadlineItem, *, by: str, how: str, at: str) 
     store.save(changes, item)
 
 
+def case_closed(changes: Changes, case: CaseItem, *, by: str, at: str) -> int:
+    """A closed case's timescales no longer run: its open deadlines are cancelled with the closure."""
+    closed = 0
+    for item in open_ones(store.of_case(case)):
+        cancel(changes, item, by=by, how="case closed", at=at)
+        closed += 1
+    return closed
+
+
 def open_ones(items: Iterable[DeadlineItem], kind: str | None = None) -> list[DeadlineItem]:
     return [d for d in items if d.status in store.OPEN and (kind is None or d.deadline_kind == kind)]
 

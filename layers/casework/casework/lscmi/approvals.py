@@ -10,6 +10,7 @@ from datetime import date
 
 from casework import cases, clock, ids, views
 from casework.access import Caller, Right, require, visible
+from casework.compliance import deadlines
 from casework.errors import Conflict, Forbidden, Invalid, NotFound, WriteConflict
 from casework.lscmi import assessments
 from casework.lscmi.approval_requests import add_request, approval_out, new_request, state
@@ -177,6 +178,7 @@ def _decide_closure(changes: Changes, case: CaseItem, approve: bool, chosen: dat
     if case.assigned_to and case.assignment_task_id:  # a closed case no longer waits in the worktray
         work.complete_in(changes, case.assigned_to, case.assignment_task_id, now)
     case.assigned_to, case.assignment_task_id = None, None  # nobody's caseload holds a closed case (ASG-3)
+    deadlines.case_closed(changes, case, by=caller.user_id, at=now)  # CMP-1: its timescales stop with it
 
 
 def _decide_override(changes: Changes, case: CaseItem, request: ApprovalItem, approve: bool) -> None:
