@@ -1,5 +1,5 @@
-"""`python -m bench [--only imports|dynamo|fanout|transfer|memory] [--sizes 1000,20000] [--runs 7]
-[--recipients 200]`: every benchmark, tables, results."""
+"""`python -m bench [--only imports|dynamo|fanout|transfer|memory|compliance] [--sizes 1000,20000] [--runs 7]
+[--recipients 200] [--deadlines 1000,100000] [--due 100]`: every benchmark, tables, results."""
 
 from __future__ import annotations
 
@@ -19,11 +19,13 @@ def _sizes(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", choices=["imports", "dynamo", "fanout", "transfer", "memory"],
+    parser.add_argument("--only", choices=["imports", "dynamo", "fanout", "transfer", "memory", "compliance"],
                         help="run one benchmark")
     parser.add_argument("--sizes", type=_sizes, default=[1000, 20000], help="cases in the service (dynamo)")
     parser.add_argument("--runs", type=int, default=7, help="fresh interpreters per import measurement")
     parser.add_argument("--recipients", type=int, default=200, help="recipients of the fan-out's notification")
+    parser.add_argument("--deadlines", type=_sizes, default=[1000, 100000], help="deadlines held (compliance)")
+    parser.add_argument("--due", type=int, default=100, help="deadlines due among them (compliance)")
     args = parser.parse_args(argv)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
@@ -69,6 +71,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"-> {path.relative_to(ROOT)}")
         if not result["within_budget"]:
             print(f"FAILED: the local server peaked at {result['peak_server_mb']} MB, over its budget", file=sys.stderr)
+            failed = True
+    if args.only in (None, "compliance"):
+        from bench import compliance
+
+        result = compliance.run(sizes=args.deadlines, due=args.due)
+        path = write("compliance", result)
+        print(f"-> {path.relative_to(ROOT)}")
+        for problem in result["problems"]:
+            print(f"FAILED: {problem}", file=sys.stderr)
             failed = True
     print(f"\nbench finished in {time.perf_counter() - started:.0f} s")
     return 1 if failed else 0
