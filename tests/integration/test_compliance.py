@@ -621,3 +621,37 @@ def test_the_ladder_used_here_is_the_one_described(team: Team) -> None:
     stages = {s.name: s.at for s in rules.ladder(DUE, nation=NATION, steps=LADDER, now=START)}
     assert stages == {"approaching": APPROACHING, "passed": PASSED, "escalated-2": ESCALATED_2,
                       "escalated-3": ESCALATED_3}
+
+
+def test_cmp2_a_transaction_conflict_with_another_sweep_leaves_the_deadline_to_it(api, team, monkeypatch):
+    """DynamoDB cancels one of two transactions on the same item at the same moment with `TransactionConflict`
+    (moto never does): the losing sweep raises nothing for that deadline and goes on, without an error."""
+    from botocore.exceptions import ClientError
+    from pynamodb.exceptions import TransactWriteError, VerboseClientError
+    from pynamodb.transactions import TransactWrite
+
+    from casework.store import tx
+
+    case_id = child_case(api, team, team.sw1)
+    made = deadline(case_id, team.sw1)
+    cancelled = ClientError({"Error": {"Code": "TransactionCanceledException", "Message": "conflict"}},
+                            "TransactWriteItems")
+    cause = VerboseClientError(cancelled.response, "TransactWriteItems",
+                               cancellation_reasons=[None, tx_reason("TransactionConflict")])
+
+    class Overlapped(TransactWrite):
+        def _commit(self) -> None:
+            raise TransactWriteError("Failed to write transaction items", cause=cause)
+
+    monkeypatch.setattr(tx, "TransactWrite", Overlapped)
+    result = fire(PASSED + timedelta(minutes=1))
+    assert (result["read"], result["stages"], result["alreadyRaised"]) == (1, 0, 1)
+    monkeypatch.undo()
+    assert current(made).next_stage == 0  # untouched: the next run (or the other sweep) raises it
+    assert fire(PASSED + timedelta(minutes=2))["stages"] == 2
+
+
+def tx_reason(code: str) -> Any:
+    from pynamodb.exceptions import CancellationReason
+
+    return CancellationReason(code=code, message="Transaction is ongoing for the item")

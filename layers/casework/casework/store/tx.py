@@ -93,7 +93,10 @@ class Changes:
                         tx.delete(item, condition=arg)
         except TransactWriteError as error:
             reasons = error.cancellation_reasons or []
-            failed = [n for n, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"]
+            # a condition that failed, or another transaction on the same item at the same moment (DynamoDB cancels
+            # one of two overlapping transactions with TransactionConflict): either way someone else got there first
+            failed = [n for n, r in enumerate(reasons)
+                      if r is not None and r.code in ("ConditionalCheckFailed", "TransactionConflict")]
             if failed:
                 raise WriteConflict(failed) from error
             raise
