@@ -53,11 +53,12 @@ class People:
         escalation is never lost for want of a level. None when the user has no supervisor at all."""
         found: str | None = None
         current = self.user(user_id)
-        for _ in range(min(levels, MAX_CHAIN)):
-            if current is None or not current.supervisor_id or current.supervisor_id == user_id:
+        for level in range(1, min(levels, MAX_CHAIN) + 1):
+            if current is None or not current.supervisor_id or current.supervisor_id in (user_id, found):
                 break
             found = current.supervisor_id
-            current = self.user(found)
+            if level < levels:  # the supervisor's own entry only when the chain goes on above them
+                current = self.user(found)
         return found
 
     def recipients(self, item: DeadlineItem, to: Iterable[str]) -> list[str]:
