@@ -36,8 +36,30 @@ def gateway_error(status: int, message: str) -> Answer:
     return Answer(status, {"content-type": "application/json"}, json.dumps({"message": message}).encode())
 
 
+_idle: dict[str, list[tuple[int, Any]]] = {}  # in-process "instances" of each function handling nothing now
+_instances: dict[str, int] = {}
+_pool = threading.Lock()
+
+
 def _in_process(function: template.Function, event: dict[str, Any]) -> Any:
-    return template.handler_of(function)(event, LambdaContext(function.name))
+    """Handle the event in this process, in an instance of the function that handles nothing else meanwhile: a
+    handler module's resolver holds the current event and caller, so two events at once (a test's threads) each
+    get their own copy of the module, as two Lambda instances would. One at a time always uses the first."""
+    with _pool:
+        free = _idle.setdefault(function.name, [])
+        if free:
+            instance, handler = free.pop(free.index(min(free, key=lambda pair: pair[0])))
+        else:
+            instance = _instances.get(function.name, 0)
+            _instances[function.name] = instance + 1
+            handler = None
+    if handler is None:
+        handler = template.handler_of(function, instance)
+    try:
+        return handler(event, LambdaContext(function.name))
+    finally:
+        with _pool:
+            _idle[function.name].append((instance, handler))
 
 
 def invoke(method: str, path: str, *, query: str = "", headers: dict[str, str] | None = None,

@@ -163,17 +163,18 @@ def function_environment(function: Function) -> dict[str, str]:
 _importing = threading.Lock()
 
 
-def import_handler_module(function: Function) -> ModuleType:
-    """Import a function's handler module by file, under a unique name (each is `app.py`)."""
+def import_handler_module(function: Function, instance: int = 0) -> ModuleType:
+    """Import a function's handler module by file, under a unique name (each is `app.py`). `instance` > 0 imports
+    another copy of it: its own resolver, as another Lambda instance of the function would have."""
     with _importing:  # two first requests at once must not see a half-loaded module
-        return _import(function)
+        return _import(function, instance)
 
 
-def _import(function: Function) -> ModuleType:
+def _import(function: Function, instance: int = 0) -> ModuleType:
     module_file, _ = function.handler.rsplit(".", 1)
     if str(LAYER) not in sys.path:
         sys.path.insert(0, str(LAYER))
-    name = f"casework_function_{function.name}"
+    name = f"casework_function_{function.name}" + (f"_{instance}" if instance else "")
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, TEMPLATE.parent / function.code_uri / f"{module_file}.py")
@@ -184,8 +185,8 @@ def _import(function: Function) -> ModuleType:
     return module
 
 
-def handler_of(function: Function) -> Any:
-    return getattr(import_handler_module(function), function.handler.rsplit(".", 1)[1])
+def handler_of(function: Function, instance: int = 0) -> Any:
+    return getattr(import_handler_module(function, instance), function.handler.rsplit(".", 1)[1])
 
 
 def create_tables(client: Any) -> None:
