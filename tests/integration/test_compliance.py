@@ -196,7 +196,7 @@ def test_cmp1_stages_raised_as_time_passes(api, team):
 
     # every stage raised: the deadline has left the due index, and a later sweep reads nothing
     assert fire(ESCALATED_3 + timedelta(days=30)) | {"at": None} == {
-        "read": 0, "deadlines": 0, "stages": 0, "alreadyRaised": 0, "finished": True, "at": None}
+        "read": 0, "deadlines": 0, "stages": 0, "alreadyRaised": 0, "failed": 0, "finished": True, "at": None}
     with clock.frozen(ESCALATED_3 + timedelta(hours=9)):
         (shown,) = api.get(f"/cases/{case_id}/deadlines", team.sw1).json()
     assert shown["state"] == "passed" and shown["nextStage"] is None
@@ -241,7 +241,7 @@ def test_cmp1_met_deadline_raises_nothing_more(api, team):
     # then the schedule raises nothing more for it, however late, and reads nothing (it left the due index)
     for at in (PASSED + timedelta(minutes=5), ESCALATED_2 + timedelta(minutes=5), ESCALATED_3 + timedelta(days=9)):
         assert fire(at) | {"at": None} == {"read": 0, "deadlines": 0, "stages": 0, "alreadyRaised": 0,
-                                           "finished": True, "at": None}
+                                           "failed": 0, "finished": True, "at": None}
     assert [t.stage for t in alerts(team.sw1)] == ["approaching"]
     assert alert_ids(team.practice_manager, team.team_manager, team.leader) == []
     with clock.frozen(PASSED + timedelta(hours=9)):
@@ -370,13 +370,13 @@ def test_cmp2_sweep_killed_part_way_then_rerun(api, team, monkeypatch, killed):
     def dies_at_the_third(changes: Changes) -> None:
         n = next(calls)
         if n == 3 and killed == "before its commit":
-            raise TimeoutError("Task timed out")
+            raise Killed("Task timed out")
         commit(changes)
         if n == 3:
-            raise TimeoutError("Task timed out")
+            raise Killed("Task timed out")
 
     monkeypatch.setattr(Changes, "commit", dies_at_the_third)
-    with pytest.raises(TimeoutError):
+    with pytest.raises(Killed):
         fire(at)
     monkeypatch.undo()
 
@@ -393,6 +393,10 @@ def test_cmp2_sweep_killed_part_way_then_rerun(api, team, monkeypatch, killed):
     assert (rerun["read"], rerun["deadlines"], rerun["stages"], rerun["finished"]) == (5 - landed, 5 - landed,
                                                                                      2 * (5 - landed), True)
     assert alert_ids(*everyone) == expected_alerts(made, 2, team)
+
+
+class Killed(BaseException):
+    """Lambda stopping an invocation (its timeout): nothing in the function can catch it and go on."""
 
 
 class Reads:
@@ -655,3 +659,23 @@ def tx_reason(code: str) -> Any:
     from pynamodb.exceptions import CancellationReason
 
     return CancellationReason(code=code, message="Transaction is ongoing for the item")
+
+
+def test_cmp2_a_deadline_that_cannot_be_raised_does_not_hold_back_the_others(api, team):
+    """A deadline whose stage fails (here an action nothing registered) is logged, counted and left where it is;
+    the sweep goes on with every other due deadline, in its shard and the rest."""
+    broken_case, good_case = child_case(api, team, team.sw1), child_case(api, team, team.sw2)
+    case = records.find_case(broken_case)
+    assert case is not None
+    broken = store.for_case(case, "broken-1", rule="CSC-2", deadline_kind="visit-note", subject="A note",
+                            link=None, owner_id=team.sw1, nation=NATION, start_date="2027-01-04",
+                            due_date="2027-01-11", status="open", created_at=clock.iso(START))
+    changes = Changes()
+    deadlines.start(changes, broken, [rules.Stage("finalise", datetime(2027, 1, 12, tzinfo=UTC), (),
+                                                  action="no-such-action")], now=START)
+    changes.commit()
+    deadline(good_case, team.sw2)
+    result = fire(PASSED + timedelta(minutes=1))
+    assert (result["failed"], result["deadlines"], result["stages"]) == (1, 1, 2)
+    assert current(broken).next_stage == 0  # untouched: still due, for when its cause is fixed
+    assert sorted(t.stage for t in alerts(team.sw2)) == ["approaching", "passed"]

@@ -184,9 +184,11 @@ def cancel(changes: Changes, item: DeadlineItem, *, by: str, how: str, at: str) 
 
 
 def case_closed(changes: Changes, case: CaseItem, *, by: str, at: str) -> int:
-    """A closed case's timescales no longer run: its open deadlines are cancelled with the closure."""
+    """A closed case's timescales no longer run: its open alerting deadlines are cancelled with the closure."""
     closed = 0
     for item in open_ones(store.of_case(case)):
+        if any(stage.get("action", "alert") != "alert" for stage in item.stages or []):
+            continue  # a deadline that does the record's own work (finalising a note) still does it
         cancel(changes, item, by=by, how="case closed", at=at)
         closed += 1
     return closed
@@ -203,6 +205,8 @@ def hand_over(changes: Changes, case: CaseItem, owner_id: str) -> int:
     for item in open_ones(store.of_case(case)):
         if item.owner_id != owner_id:
             item.owner_id = owner_id
+            if item.status == "waiting" and (item.waits_for or {}).get("userId") != owner_id:
+                item.status, item.waits_for = "open", None  # the alert it waited for stays with the former worker
             store.save(changes, item)
             moved += 1
     return moved

@@ -16,7 +16,7 @@ from typing import Any
 from casework import clock
 from casework.compliance.deadlines import People, advance
 from casework.errors import WriteConflict
-from casework.observability import count
+from casework.observability import count, logger
 from casework.store import deadlines as store
 from casework.store.models import DeadlineItem
 from casework.store.tx import Changes
@@ -28,7 +28,7 @@ def sweep(budget_seconds: float = 240.0) -> dict[str, Any]:
     now = clock.now()
     until = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     people = People()
-    read = stages = deadlines = lost = 0
+    read = stages = deadlines = lost = failed = 0
     finished = True
     first = random.randrange(store.SHARDS)  # a backlog bigger than one run is not always left in the same shards
     for shard in [(first + n) % store.SHARDS for n in range(store.SHARDS)]:
@@ -37,7 +37,12 @@ def sweep(budget_seconds: float = 240.0) -> dict[str, Any]:
                 finished = False
                 break
             read += 1
-            raised = raise_due(item, now, people)
+            try:
+                raised = raise_due(item, now, people)
+            except Exception:  # one deadline that can't be raised must not hold back the rest of its shard
+                logger.exception("deadline not raised", extra={"deadlineId": item.deadline_id, "pk": item.pk})
+                failed += 1
+                continue
             if raised:
                 deadlines += 1
                 stages += raised
@@ -47,8 +52,12 @@ def sweep(budget_seconds: float = 240.0) -> dict[str, Any]:
             break
     if stages:
         count("ComplianceStagesRaised", stages)
-    return {"read": read, "deadlines": deadlines, "stages": stages, "alreadyRaised": lost, "finished": finished,
-            "at": clock.iso(now)}
+    if failed:
+        count("ComplianceDeadlinesFailed", failed)
+    if not finished:
+        count("ComplianceSweepUnfinished")
+    return {"read": read, "deadlines": deadlines, "stages": stages, "alreadyRaised": lost, "failed": failed,
+            "finished": finished, "at": clock.iso(now)}
 
 
 def raise_due(item: DeadlineItem, now: Any, people: People) -> int:

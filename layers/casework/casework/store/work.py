@@ -107,10 +107,12 @@ def release_mail(user_id: str, task_id: str) -> None:
 
 
 def complete(user_id: str, task_id: str, completed_at: str) -> TaskItem | None:
-    """Complete one of the user's own tasks (a second completion keeps the first time); None if not theirs."""
+    """Complete one of the user's own tasks (a second completion keeps the first time); None if not theirs, or if
+    it is an open alert that holds a deadline back (that one is completed with the deadline's release)."""
     item = task_key(user_id, task_id)
     try:
-        item.update(completion_if_open(completed_at), condition=TaskItem.pk.exists())
+        item.update(completion_if_open(completed_at), condition=TaskItem.pk.exists() & (
+            TaskItem.releases.does_not_exist() | TaskItem.completed_at.exists()))
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             return None
