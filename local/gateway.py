@@ -24,6 +24,7 @@ from local.cloud import Cloud
 from local.drivers import Drivers, Invoker
 
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+CLOCK_REACH_SECONDS = 100 * 366 * 86400  # how far the local clock may move: every date stays computable
 
 
 class Authorizer:
@@ -221,9 +222,11 @@ class Gateway:
                             isinstance(v, int | float) and not isinstance(v, bool) for v in moves.values()):
                         raise ValueError
                     offset += timedelta(**{k: float(v) for k, v in moves.items()}).total_seconds()
+                if abs(offset) > CLOCK_REACH_SECONDS:
+                    raise ValueError
             except (ValueError, TypeError, OverflowError):
                 return 400, {"detail": 'send {"at": "<instant with a zone>"}, {"days": n, "hours": n, "minutes": n} '
-                                       'or {"reset": true}'}
+                                       'or {"reset": true}, within 100 years of now'}
             partial = Path(path + ".partial")
             partial.write_text(repr(offset), encoding="utf-8")
             partial.replace(path)

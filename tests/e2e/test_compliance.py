@@ -53,7 +53,7 @@ def near(moment: datetime, expected: str, seconds: float = 60) -> bool:
 @pytest.mark.parametrize("raw", [
     "", "not json", "[]", '"2027-01-04"', "{}", '{"at": "2027-01-04T09:00:00"}', '{"at": "next week"}',
     '{"at": 20270104}', '{"days": "3"}', '{"days": true}', '{"days": 1, "weeks": 2}', '{"reset": false}',
-    '{"hours": null}', '{"days": 1e400}',
+    '{"hours": null}', '{"days": 1e400}', '{"days": 999999999}', '{"at": "9999-12-31T00:00:00Z"}',
 ])
 def test_local_clock_refuses_a_bad_body(local_run, raw):
     answer = clock(local_run, raw=raw)

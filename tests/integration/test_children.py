@@ -198,6 +198,29 @@ def test_csc1_an_unassigned_case_gives_the_task_to_whoever_authorised_it_until_a
     assert watched["ownerId"] == worker  # the deadline follows the case to its worker (CMP-1)
 
 
+def test_csc1_a_priority_changed_after_the_deadline_passed_is_told_afresh_for_the_new_date(world, api):
+    """CSC-1: a C&F that has already passed its 10 working days, given 30 by the practice manager, is approaching and
+    then passed again for its new date: the worker hears of the new date, and an alert about the old one keeps it."""
+    leader, worker = world.children.leader, world.children.worker
+    case_id = children_case(api, leader, worker)
+    with at(MONDAY):
+        cf = api.post(f"/cases/{case_id}/cf-assessments", leader, {}).json()
+    sweep_at(moment(17, 0, 30))  # Tuesday 17 March: the 16th (the 10th working day) has ended
+    old = {t.stage: t for t in tasks(worker, "cf-assessment")}
+    assert set(old) == {"started", "approaching", "passed"} and old["passed"].due_date == "2026-03-16"
+
+    with at(moment(17, 11)):
+        changed = api.put(f"/cases/{case_id}/cf-assessments/{cf['assessmentId']}/priority", leader, {"priority": 30})
+    assert changed.status == 200 and changed.json()["dueDate"] == "2026-04-15"
+    sweep_at(moment(13, 0, 30, month=4))  # two working days before 15 April (Good Friday, Easter Monday between)
+    sweep_at(moment(16, 0, 30, month=4))  # the 15th has ended
+    now = sorted((t.stage, t.due_date) for t in tasks(worker, "cf-assessment"))
+    assert now == [("approaching", "2026-03-16"), ("approaching", "2026-04-15"), ("passed", "2026-03-16"),
+                   ("passed", "2026-04-15"), ("started", "2026-04-15")]
+    sweep_at(moment(16, 0, 45, month=4))
+    assert len(tasks(worker, "cf-assessment")) == 5  # and each once
+
+
 # ---------------------------------------------------------------- CSC-2
 
 

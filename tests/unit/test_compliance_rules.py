@@ -387,10 +387,17 @@ def test_cmp1_add_months_moves_exactly_that_many_calendar_months(day, count):
 
 
 def test_cmp1_a_services_settings_override_the_defaults_rule_by_rule():
-    mine = rules.settings_of({"approaching": {"CSC-1": 3}, "escalate_after": 10})
+    # the keys as docs/operations.md documents them (camelCase)
+    mine = rules.settings_of({"approaching": {"CSC-1": 3}, "escalateAfter": 10,
+                              "visitEveryDays": {"child-protection": 10}, "reassessmentWorkingDays": 15})
     assert mine.approaching["CSC-1"] == 3
     assert mine.approaching["THR-1"] == rules.DEFAULTS.approaching["THR-1"]  # a rule it does not name
-    assert mine.escalate_after == 10
+    assert mine.escalate_after == 10 and mine.reassessment_working_days == 15
+    assert mine.visit_every_days == {"looked-after": 42, "child-protection": 10, "child-in-need": 28}
     assert rules.settings_of(None) is rules.DEFAULTS
-    with pytest.raises(ValueError):
-        rules.settings_of({"escalate_after": 0})
+
+
+@pytest.mark.parametrize("bad", [{"escalateAfter": 0}, {"escalate_after": 10}, {"visitEveryDays": {"x": "y"}}])
+def test_cmp1_settings_that_do_not_validate_are_not_applied(bad):
+    """A bad value, or a key that is not a setting, never fails a request: the defaults apply (and it is logged)."""
+    assert rules.settings_of(bad) is rules.DEFAULTS

@@ -138,7 +138,8 @@ def set_priority(caller: Caller, case_id: str, assessment_id: str, body: Priorit
     if watched is not None and is_open(watched):
         watched.detail = {**(watched.detail or {}), "priority": body.priority}
         deadlines.restage(changes, watched, assessment_stages(
-            due, None, deadlines.service_settings(case.service_id), watched.nation), now=now, due_date=due.isoformat())
+            due, None, deadlines.service_settings(case.service_id), watched.nation), now=now, due_date=due.isoformat(),
+            again=True)  # CSC-1: the new due date's approaching, passed and escalations are the worker's to hear
     reminder = store.deadline(case, cfp_id)
     if reminder is not None and is_open(reminder):
         deadlines.meet(changes, reminder, by=caller.user_id, how=f"priority set to {body.priority}", at=at)

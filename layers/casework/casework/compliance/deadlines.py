@@ -148,16 +148,18 @@ def start(changes: Changes, item: DeadlineItem, stages: list[Stage], *, now: dat
 
 
 def restage(changes: Changes, item: DeadlineItem, stages: list[Stage], *, now: datetime, due_date: str | None = None,
-            people: People | None = None) -> DeadlineItem:
+            people: People | None = None, again: bool = False) -> DeadlineItem:
     """Replace the stages not yet raised (a priority changed, another failure on a ladder): those already raised
-    stay as they were, and raised alerts still open show the new due date."""
+    stay as they were, and raised alerts still open show the new due date. A stage already raised is not raised
+    again under the same name, unless `again` (a new due date the worker must be told about: its approaching,
+    passed and escalations are raised afresh; only its "started" alert is never repeated)."""
     raised = list(item.stages or [])[: int(item.next_stage)]
-    done = {s["name"] for s in raised}
+    done = {s["name"] for s in raised if not again or s.get("kind") == "started"}
     if due_date is not None and due_date != item.due_date:
         item.due_date = due_date
         for stage in raised:
-            if "due" in stage:
-                continue
+            if "due" in stage or (again and stage.get("kind") != "started"):
+                continue  # an alert about the old date stays about it; its stage is raised afresh for the new
             for sent in stage.get("raised", []):
                 task = work.task(sent["userId"], sent["taskId"])
                 if task is not None and task.completed_at is None:

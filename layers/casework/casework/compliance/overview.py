@@ -8,6 +8,7 @@ from typing import Any, Literal
 from casework import calendar, cases, clock
 from casework.access import Caller, Right, require
 from casework.compliance import rules
+from casework.errors import BadRequest
 from casework.schemas.common import Page
 from casework.schemas.compliance import DeadlineOut, DeadlineState, StageOut
 from casework.store import deadlines as store
@@ -88,8 +89,9 @@ def team(caller: Caller, *, state: Filter, limit: int, next_token: str | None) -
     first; `approaching` or `passed` for only those. Paged."""
     require(caller, Right.CASE_READ)
     offset = decode(next_token) if next_token else 0
-    if not isinstance(offset, int) or offset < 0:
-        offset = 0
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise BadRequest("The `next` token is not one this list issued.",
+                         errors=[{"field": "next", "message": "not a token issued by this list"}])
     people = supervisees(caller)
     today = clock.today().isoformat()
     found: list[tuple[DeadlineItem, DeadlineState]] = []

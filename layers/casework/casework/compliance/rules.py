@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
 
 from casework import calendar
 from casework.clock import UK
@@ -34,7 +35,7 @@ class Settings(BaseModel):
     """What a service may set for itself (`ServiceItem.compliance`); the defaults are documented in
     docs/operations.md ("Compliance timescales") with the reasons they were chosen."""
 
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid", alias_generator=to_camel)
 
     # how many working days before a deadline its worker is told it is approaching, per rule
     approaching: dict[str, int] = Field(default_factory=lambda: {
@@ -54,16 +55,24 @@ DEFAULTS = Settings()
 
 
 def settings_of(raw: dict[str, Any] | None) -> Settings:
-    """A service's settings: its own values over the defaults (a rule it does not name keeps the default)."""
+    """A service's settings (camelCase, as documented): its own values over the defaults, key by key (a rule it does
+    not name keeps the default). Settings that don't validate are refused where they are written; any that reach
+    here anyway are not applied (the defaults are, and the reason is logged) rather than failing every request."""
     if not raw:
         return DEFAULTS
-    merged = DEFAULTS.model_dump()
+    merged = DEFAULTS.model_dump(by_alias=True)
     for key, value in raw.items():
         if isinstance(merged.get(key), dict) and isinstance(value, dict):
             merged[key] = {**merged[key], **value}
         else:
             merged[key] = value
-    return Settings.model_validate(merged)
+    try:
+        return Settings.model_validate(merged)
+    except ValidationError as error:
+        from casework.observability import logger
+
+        logger.warning("service compliance settings not applied", extra={"errors": error.errors(include_url=False)})
+        return DEFAULTS
 
 
 # ---------------------------------------------------------------- days and instants
