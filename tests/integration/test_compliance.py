@@ -595,6 +595,12 @@ def test_cmp5_team_deadlines_refuse_a_bad_filter(api, team):
     assert_problem(api.get("/deadlines", team.leader, query={"state": "late"}), 422)
 
 
+@pytest.mark.parametrize("token", ["not-a-token", "LTE", "InRleHQi", "dHJ1ZQ"])  # junk, -1, "text", true
+def test_cmp5_team_deadlines_refuse_a_next_token_they_did_not_issue(api, team, token):
+    answer = api.get("/deadlines", team.leader, query={"next": token})
+    assert answer.status == 400 and answer.json()["errors"][0]["field"] == "next"
+
+
 def test_cmp5_case_deadlines(api, world, team):
     case_id = child_case(api, team, team.sw1)
     deadline(case_id, team.sw1, name="first")
