@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from casework import admin, clock
+from casework.compliance import sweep
 from casework.store import assessments as assessment_store
 from casework.store import audit, records
 from casework.store.transfer import partition_items as _partition
@@ -310,3 +313,75 @@ def test_del3_tombstones_are_read_through_the_api_after_the_deletion(world, api)
     assert person_trail.json()["items"][-1]["reason"] == "duplicate"
     assert_problem(api.get("/people/URN-D3F/audit", world.prison.leader), 404)  # kept per service
     assert_problem(api.get("/people/URN-NEVER/audit", c.reader), 404)
+
+
+# ---------------------------------------------------------------- DEL-1 on a children's case
+
+
+def children_maintainer() -> str:
+    """A team leader in the children's service: its practice managers lack record maintenance (right 50)."""
+    user_id = "children-maintainer"
+    admin.add_user(user_id, service_id="children", forename="Team", surname="Leader",
+                   email="maintainer@children.example.org", group_id="team-leader", supervisor_id=None,
+                   actor_id="system")
+    return user_id
+
+
+def children_case_with_records(api, k, urn: str) -> tuple[dict[str, Any], str, list[str]]:
+    """A child-in-need case with a C&F assessment and two visits (a failed one, then a statutory one), each starting
+    its deadlines; unassigned again."""
+    case = open_case(api, k.leader, urn=urn, case_type="child-in-need")
+    assert api.put(f"/cases/{case['caseId']}/assignment", k.leader, {"userId": k.worker}).status == 200
+    cf = api.post(f"/cases/{case['caseId']}/cf-assessments", k.leader, {})
+    assert cf.status == 201, cf.json()
+    visits = []
+    for kind in ("failed", "statutory"):
+        made = api.post(f"/cases/{case['caseId']}/visits", k.worker,
+                        {"visitType": kind, "visitDate": clock.today().isoformat(), "note": "Called at the home"})
+        assert made.status == 201, made.json()
+        visits.append(made.json()["visitId"])
+    unassign(api, k.leader, case["caseId"])
+    return case, cf.json()["assessmentId"], visits
+
+
+def test_del1_a_childrens_case_goes_with_every_record_of_its_key_range(world, api):
+    """The C&F assessment, the visits and their deadlines are the case's records as much as its assessments: none is
+    left behind (nor found through the case's routes, nor raised by the sweep)."""
+    k = world.children
+    maintainer = children_maintainer()
+    case, cf_id, visit_ids = children_case_with_records(api, k, "URN-D1K")
+    item = records.find_case(case["caseId"])
+    assert item is not None
+    held = {records.kind_of(i) for i in records.case_key_range(item)}
+    assert {"cf-assessment", "visit", "deadline"} <= held
+    assert_problem(api.post(f"/cases/{case['caseId']}/deletion", k.leader,
+                            body(f"DELETE CASE {case['caseNumber']}")), 403)  # a practice manager lacks right 50
+    answer = api.post(f"/cases/{case['caseId']}/deletion", maintainer,
+                      body(f"DELETE CASE {case['caseNumber']}", "opened on the wrong child"))
+    assert answer.status == 200, answer.json()
+    deleted = answer.json()["deleted"]
+    assert {f"case {case['caseNumber']}", f"cf-assessment {cf_id}", *(f"visit {v}" for v in visit_ids)} <= set(
+        deleted)
+    # the Records table itself: nothing of the case's key range, only the person left in the partition
+    assert records.case_key_range(item) == []
+    assert [records.kind_of(i) for i in _partition("children#PERSON#URN-D1K")] == ["person"]
+    assert_problem(api.get(f"/cases/{case['caseId']}/visits", k.leader), 404)
+    assert_problem(api.get(f"/cases/{case['caseId']}/cf-assessments", k.leader), 404)
+    with clock.frozen(clock.now() + timedelta(days=400)):
+        assert sweep.sweep()["read"] == 0  # no deadline outlives its case
+    [stone] = [e for e in tombstones(audit.case_entity(case["caseId"])) if e.action == "case.deleted"]
+    counts = stone.before["records"]
+    assert (counts["cf-assessments"], counts["visits"], counts["assessments"]) == (1, 2, 0)
+    assert counts["deadlines"] >= 2 and sum(counts.values()) == len(deleted) - 1
+    assert stone.actor_id == maintainer and stone.reason == "opened on the wrong child"
+
+
+def test_del1_a_childrens_person_goes_with_every_record_of_every_case(world, api):
+    k = world.children
+    maintainer = children_maintainer()
+    children_case_with_records(api, k, "URN-D1L")
+    answer = api.post("/people/URN-D1L/deletion", maintainer, body("DELETE PERSON URN-D1L", "duplicate record"))
+    assert answer.status == 200, answer.json()
+    assert _partition("children#PERSON#URN-D1L") == []
+    [stone] = [e for e in tombstones(audit.person_entity("children", "URN-D1L")) if e.action == "person.deleted"]
+    assert (stone.before["records"]["cf-assessments"], stone.before["records"]["visits"]) == (1, 2)

@@ -7,7 +7,7 @@ way round it (delete the person's cases one by one first)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from casework import cases
@@ -18,9 +18,7 @@ from casework.observability import count
 from casework.schemas.assessments import MaintenanceIn, MaintenanceOut
 from casework.store import assessments as store
 from casework.store import audit, records
-from casework.store import deadlines as deadline_store
 from casework.store import refs as references
-from casework.store import throughcare as throughcare_store
 from casework.store.models import ApprovalItem, AssessmentItem, CaseItem, PlanItem, RecordItem
 from casework.store.tx import MAX_ITEMS, Changes
 
@@ -118,16 +116,18 @@ def unlock(caller: Caller, case_id: str, assessment_id: str, body: MaintenanceIn
 
 
 def delete_case(caller: Caller, case_id: str, body: MaintenanceIn) -> MaintenanceOut:
-    """DEL-1: a case that can't be completed, with every record of it."""
+    """DEL-1: a case that can't be completed, with every record of it: all of the case's key range, whatever the
+    kind (assessments, plans, approvals, throughcare events, deadlines, C&F assessments, visits ...), so nothing is
+    left behind (a deadline left would alert about a case gone)."""
     case = _case(caller, case_id)
     _confirmed(body, f"DELETE CASE {int(case.case_number)}")
     person, all_cases = records.person_with_cases(case.service_id, case.urn)
-    found, plans, approvals = store.case_records(case)
-    # its throughcare events and deadlines go with it: a deadline left behind would alert about a case gone
-    timescales: list[RecordItem] = [*throughcare_store.events_of(case), *deadline_store.of_case(case)]
-    gone: list[RecordItem] = [case, *found, *plans, *approvals, *timescales]
+    held = records.case_key_range(case)
+    found = [i for i in held if isinstance(i, AssessmentItem)]
+    plans = [i for i in held if isinstance(i, PlanItem)]
+    approvals = [i for i in held if isinstance(i, ApprovalItem)]
     changes = Changes()
-    _delete(changes, gone, "delete its reassessments one at a time (latest first)", besides=4)
+    _delete(changes, [case, *held], "delete its reassessments one at a time (latest first)", besides=4)
     others = [c for c in all_cases if c.case_id != case.case_id]
     if person is not None:
         person.case_count = len(others)
@@ -137,15 +137,14 @@ def delete_case(caller: Caller, case_id: str, body: MaintenanceIn) -> Maintenanc
         changes.save(others[0])
     what = {"caseNumber": int(case.case_number), "urn": case.urn, "caseType": case.case_type, "status": case.status,
             "assessments": [a.assessment_id for a in found], "plans": [p.plan_id for p in plans],
-            "approvals": [a.approval_id for a in approvals]}
+            "approvals": [a.approval_id for a in approvals], "records": _counts(held)}
     changes.create(_tombstone(audit.case_entity(case.case_id), caller, "case.deleted", what, body.reason))
     changes.create(_tombstone(audit.person_entity(case.service_id, case.urn), caller, "case.deleted", what,
                               body.reason))
     _commit(changes, lambda: cases.state_now(caller, case_id))
     count("CaseDeleted")
     return MaintenanceOut(action="case.deleted", deleted=[f"case {int(case.case_number)}"] + [
-        f"assessment {a.assessment_id}" for a in found] + [f"plan {p.plan_id}" for p in plans] + [
-        f"approval {a.approval_id}" for a in approvals], audit_entity=audit.case_entity(case.case_id))
+        records.named(i) for i in held], audit_entity=audit.case_entity(case.case_id))
 
 
 def delete_person(caller: Caller, urn: str, body: MaintenanceIn) -> MaintenanceOut:
@@ -165,8 +164,7 @@ def delete_person(caller: Caller, urn: str, body: MaintenanceIn) -> MaintenanceO
     _confirmed(body, f"DELETE PERSON {urn}")
     what = {"urn": urn, "surname": person.surname,
             "cases": [int(c.case_number) for c in case_items],
-            "records": {kind: sum(isinstance(i, cls) for i in items) for kind, cls in (
-                ("assessments", AssessmentItem), ("plans", PlanItem), ("approvals", ApprovalItem))}}
+            "records": _counts(i for i in held if not isinstance(i, CaseItem))}
     changes = Changes()
     _delete(changes, items, "delete the person's cases one at a time", besides=1)
     changes.create(_tombstone(audit.person_entity(caller.service_id, urn), caller, "person.deleted", what,
@@ -178,6 +176,16 @@ def delete_person(caller: Caller, urn: str, body: MaintenanceIn) -> MaintenanceO
     count("PersonDeleted")
     return MaintenanceOut(action="person.deleted", deleted=[f"person {urn}"] + [
         f"case {int(c.case_number)}" for c in case_items], audit_entity=audit.person_entity(caller.service_id, urn))
+
+
+def _counts(items: Iterable[RecordItem]) -> dict[str, int]:
+    """A tombstone's count of the records deleted, by kind (`assessments`, `plans`, `approvals`, always named, and
+    each other kind found: `cf-assessments`, `visits`, `deadlines` ...)."""
+    counts = {"assessments": 0, "plans": 0, "approvals": 0}
+    for item in items:
+        kind = f"{records.kind_of(item)}s"
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
 
 
 def _person_now(caller: Caller, urn: str) -> dict[str, Any] | None:

@@ -159,6 +159,24 @@ def first_case(person: PersonItem) -> CaseItem | None:
                                     consistent_read=True)), None)
 
 
+def case_key_range(case: CaseItem) -> list[RecordItem]:
+    """Every record kept under a case, whatever its kind (`CASE#<n>#...`: assessments, plans, approvals, deadlines,
+    throughcare events, C&F assessments, visits and any kind to come), in key order; the case item itself is not
+    among them. One Query of the case's key range."""
+    prefix = f"{case_sk(int(case.case_number))}#"
+    return list(RecordItem.query(case.pk, RecordItem.sk.startswith(prefix), consistent_read=True))
+
+
+def kind_of(item: RecordItem) -> str:
+    """A record's kind as stored (`assessment`, `cf-assessment`, `visit`, `deadline` ...)."""
+    return str(RecordItem.kind.serialize(type(item)))
+
+
+def named(item: RecordItem) -> str:
+    """A record as an answer names it: its kind and its own id (the last segment of its key), e.g. `visit 01J...`."""
+    return f"{kind_of(item)} {item.sk.rsplit('#', 1)[-1]}"
+
+
 def mark_multiple(changes: Changes, case: CaseItem) -> None:
     """Flag a case as one of several of its person's (not a change of the case itself: no version condition)."""
     changes.update(case, [CaseItem.multiple_cases.set(True)], versioned=False)
