@@ -185,6 +185,31 @@ def test_csc1_start_and_completion_are_checked(world, api):
     assert listed.json()[0]["startedOn"] == "2026-03-03" and listed.json()[0]["status"] == "in-progress"
 
 
+def test_csc1_csc2_absurd_dates_are_refused_naming_the_field_and_nothing_is_written(world, api):
+    """A day far outside any working life (0001-01-01, 9999-12-31) is refused at the edge (422 naming the field):
+    the working-day arithmetic of the deadlines it would start could not count to it."""
+    leader, worker = world.children.leader, world.children.worker
+    case_id = children_case(api, leader, worker)
+    with at(moment(4)):
+        held = (api.get(f"/cases/{case_id}/deadlines", leader).json(), audit_actions(case_id))
+        for day in ("0001-01-01", "1899-12-31"):
+            assert_problem(api.post(f"/cases/{case_id}/cf-assessments", leader, {"authorisedOn": day}), 422,
+                           "authorisedOn")
+        for day in ("0001-01-01", "9999-12-31"):
+            assert_problem(visit(api, worker, case_id, "statutory", day), 422, "visitDate")
+            assert_problem(visit(api, worker, case_id, "failed", day), 422, "visitDate")
+        assert api.get(f"/cases/{case_id}/cf-assessments", leader).json() == []
+        assert api.get(f"/cases/{case_id}/visits", leader).json() == []
+        assert (api.get(f"/cases/{case_id}/deadlines", leader).json(), audit_actions(case_id)) == held
+        cf = api.post(f"/cases/{case_id}/cf-assessments", leader, {}).json()
+        path = f"/cases/{case_id}/cf-assessments/{cf['assessmentId']}"
+        trail = audit_actions(case_id)
+        assert_problem(api.post(f"{path}/completion", worker, {"completedOn": "9999-12-31"}), 422, "completedOn")
+        after = api.get(path, leader).json()
+    assert after["status"] == "in-progress" and after["version"] == cf["version"]
+    assert audit_actions(case_id) == trail
+
+
 def test_csc1_an_unassigned_case_gives_the_task_to_whoever_authorised_it_until_assigned(world, api):
     leader, worker = world.children.leader, world.children.worker
     case_id = children_case(api, leader, None)

@@ -146,12 +146,35 @@ def test_map1_discussion_recorded_with_review_date_or_date_ended(world, api):
     ({"level": 4}, "level"),
     ({"category": 0}, "category"),
     ({"details": "  "}, "details"),
+    ({"reviewDate": "9999-12-31"}, "reviewDate"),                    # beyond any deadline arithmetic
+    ({"dateOfDiscussion": "0001-01-01"}, "dateOfDiscussion"),
+    ({"reviewDate": None, "dateEnded": "9999-12-31"}, "dateEnded"),
 ])
 def test_map1_bad_dates_and_values_are_refused_and_nothing_is_written(world, api, change, field):
     urn = person(api, world.community.leader)
     answer = api.post(f"/people/{urn}/mappa", world.community.leader, discussion_body(**change))
     assert_problem(answer, 422, field)
     assert api.get(f"/people/{urn}/mappa", world.community.leader).json()["items"] == []
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"reviewDate": "9999-12-31"}, "reviewDate"),
+    ({"dateOfDiscussion": "0001-01-01"}, "dateOfDiscussion"),
+    ({"reviewDate": "2200-01-01"}, "reviewDate"),
+    ({"dateOfDiscussion": "1899-12-31"}, "dateOfDiscussion"),
+])
+def test_map1_amending_to_an_absurd_date_is_refused_naming_it_and_nothing_is_written(world, api, change, field):
+    """Dates far outside any working life (0001-01-01, 9999-12-31) are refused at the edge: the review deadline's
+    arithmetic would otherwise overflow."""
+    urn = person(api, world.community.leader)
+    made = record(api, world.community.leader, urn)
+    path = f"/mappa/{made['discussionId']}"
+    assert_problem(api.call("PATCH", path, world.community.leader, body=change), 422, field)
+    after = api.get(path, world.community.leader)
+    assert after.headers["etag"] == '"1"'
+    assert (after.json()["dateOfDiscussion"], after.json()["reviewDate"]) == (made["dateOfDiscussion"],
+                                                                            made["reviewDate"])
+    assert [a.action for a in AuditItem.query("PERSON#community#URN-M1")][-1] == "mappa.recorded"
 
 
 @pytest.mark.parametrize("recorded, change", [

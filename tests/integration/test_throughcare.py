@@ -212,6 +212,8 @@ def _nothing_written(api: Api, user: str, case_id: str) -> None:
     ({"postReleaseSupervision": "yes"}, "postReleaseSupervision"),
     ({"details": ""}, "details"),
     ({"details": "x" * 4001}, "details"),
+    ({"eventDate": "0001-01-01"}, "eventDate"),  # five months before would be no date at all
+    ({"eventDate": "9999-12-31"}, "eventDate"),
 ])
 def test_thr_bad_input_is_refused_naming_the_field_and_nothing_is_written(world, api, change, field):
     c = world.community

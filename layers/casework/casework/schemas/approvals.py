@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
 from casework.schemas.cases import CaseOut
-from casework.schemas.common import In, Out
+from casework.schemas.common import Day, In, Out
 from casework.schemas.directory import UserRef
 
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
@@ -23,7 +22,7 @@ class ClosureIn(In):
 
 class DecisionIn(In):
     decision: Literal["approve", "not-approve"]
-    destruction_date: date | None = Field(
+    destruction_date: Day | None = Field(
         default=None, description="Closures only: replaces the default (decision date + the service's retention).")
     comment: Comment | None = None
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from casework.schemas.common import Id, In, Name, Out, Urn
+from casework.schemas.common import Day, Id, In, Name, Out, Urn
 from casework.schemas.directory import UserRef
 from casework.schemas.mappa import MappaFlagOut
 
@@ -29,7 +28,7 @@ class PersonIn(In):
     urn: Urn = Field(description="Unique reference number: the same wherever the person is known.")
     forename: Name
     surname: Name
-    date_of_birth: date
+    date_of_birth: Day
     chs_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)] | None = Field(
         default=None, description="Criminal-history (CHS) number, for justice cases."
     )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from casework.schemas.common import In, Out
+from casework.schemas.common import Day, In, Out
 
 Priority = Literal[10, 30, 45]
 VisitType = Literal["statutory", "failed", "other"]
@@ -18,7 +17,7 @@ Remark = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 class CfIn(In):
     """CSC-1: the referral is authorised, so the C&F assessment starts."""
 
-    authorised_on: date | None = Field(default=None, description="When the referral was authorised: the start. "
+    authorised_on: Day | None = Field(default=None, description="When the referral was authorised: the start. "
                                                                  "Today when not given; never in the future.")
     priority: Priority = Field(default=10, description="Working days to complete it: 10, 30 or 45.")
 
@@ -28,7 +27,7 @@ class PriorityIn(In):
 
 
 class CompletionIn(In):
-    completed_on: date = Field(description="The date the assessment was completed: not in the future, not before "
+    completed_on: Day = Field(description="The date the assessment was completed: not in the future, not before "
                                            "its start.")
 
 
@@ -51,7 +50,7 @@ class CfOut(Out):
 class VisitIn(In):
     visit_type: VisitType = Field(description="statutory (CSC-2: looked-after, child-protection and child-in-need "
                                               "cases), failed (CSC-3) or other.")
-    visit_date: date = Field(description="Not in the future.")
+    visit_date: Day = Field(description="Not in the future.")
     note: Note
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from casework.schemas.common import Boolean, Id, In, Out
+from casework.schemas.common import Boolean, Day, Id, In, Out
 
 Level = Annotated[int, Field(ge=1, le=3, description="Level of management: 1, 2 or 3.")]
 Category = Annotated[int, Field(ge=1, le=3, description="MAPPA category: 1, 2 or 3.")]
@@ -18,9 +17,9 @@ MAX_RECIPIENTS = 500
 class MappaIn(In):
     """MAP-1: a discussion has either a review date (the next meeting) or a date ended, never both."""
 
-    date_of_discussion: date
-    review_date: date | None = Field(default=None, description="The next agreed MAPPA meeting.")
-    date_ended: date | None = Field(default=None, description="Set when no further discussion is planned.")
+    date_of_discussion: Day
+    review_date: Day | None = Field(default=None, description="The next agreed MAPPA meeting.")
+    date_ended: Day | None = Field(default=None, description="Set when no further discussion is planned.")
     level: Level
     category: Category
     details: Details = Field(description="Brief details (the action plan). Strictly confidential (MAP-2).")
@@ -33,9 +32,9 @@ class MappaIn(In):
 class MappaPatch(In):
     """Any subset of the fields; the result must still satisfy MAP-1. `null` clears a date."""
 
-    date_of_discussion: date | None = None
-    review_date: date | None = None
-    date_ended: date | None = None
+    date_of_discussion: Day | None = None
+    review_date: Day | None = None
+    date_ended: Day | None = None
     level: Level | None = None
     category: Category | None = None
     details: Details | None = None
@@ -100,7 +99,7 @@ class MappaListOut(Out):
 class NotificationIn(In):
     recipients: list[Id] = Field(min_length=1, max_length=MAX_RECIPIENTS,
                                  description="User ids from the service's address book.")
-    date_notified: date
+    date_notified: Day
     send_alert: Boolean = Field(default=True, description="Put an alert in each recipient's worktray (and e-mail).")
 
 

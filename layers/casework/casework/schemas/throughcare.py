@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from casework.schemas.common import Boolean, In, Out
+from casework.schemas.common import Boolean, Day, In, Out
 from casework.schemas.compliance import DeadlineOut
 
 
@@ -22,7 +21,7 @@ class EventKind(StrEnum):
 class CaseEventIn(In):
     kind: EventKind = Field(description="`custody-sentence` (THR-1); `significant-event`, `progression` or "
                                         "`pre-release-conference` (THR-2: a reassessment is needed).")
-    event_date: date = Field(description="When it happened (the date of sentence, of the progression ...); not in "
+    event_date: Day = Field(description="When it happened (the date of sentence, of the progression ...); not in "
                                          "the future.")
     details: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)] = Field(
         description="What happened: the sentence, the event, the progression or the conference.")
