@@ -70,7 +70,7 @@ def test_csc2_the_next_statutory_visit_is_due_the_case_types_interval_after_the_
 
 
 def test_csc2_a_services_own_interval_is_used_and_other_case_types_have_none():
-    own = rules.settings_of({"visit_every_days": {"child-protection": 10}})
+    own = rules.settings_of({"visitEveryDays": {"child-protection": 10}})
     assert visits.next_visit_due(date(2026, 3, 13), "child-protection", own) == date(2026, 3, 23)
     assert visits.next_visit_due(date(2026, 3, 13), "looked-after", own) == date(2026, 4, 24)
     assert visits.next_visit_due(date(2026, 3, 13), "care-leaver", rules.DEFAULTS) is None
