@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from casework import clock, ids, views
-from casework.access import Caller, Right, require, visible
-from casework.errors import Conflict, Invalid, NotFound, WriteConflict
+from casework.access import Caller, Right, may_change_case, require, visible
+from casework.errors import Conflict, Forbidden, Invalid, NotFound, WriteConflict
 from casework.observability import count
 from casework.schemas.cases import (
     CHILDREN_CASE_TYPES,
@@ -104,6 +104,20 @@ def load(caller: Caller, case_id: str) -> CaseItem:
     if case is None:
         raise NotFound("No case with that id.")
     visible(caller, case.service_id, "case")
+    return case
+
+
+def for_change(caller: Caller, case_id: str, *, case_types: frozenset[str], records: str) -> CaseItem:
+    """An open case of one of `case_types` that the caller may change its records of: assigned to them, or the
+    team-leader right (DOMAIN: per-record access). `records` names what such a case has, for the refusal of
+    another type."""
+    case = load(caller, case_id)
+    if not may_change_case(caller, case.assigned_to):
+        raise Forbidden("Only the case's assigned worker or a team leader may change its records.")
+    if case.status != "open":
+        raise Conflict("The case is closed; its records can't be changed.", current=state(case))
+    if case.case_type not in case_types:
+        raise Invalid("caseId", f"a {case.case_type} case has no {records}")
     return case
 
 

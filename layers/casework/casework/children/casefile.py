@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from casework import cases
-from casework.access import Caller, may_change_case
-from casework.errors import Conflict, Forbidden, Invalid, NotFound, WriteConflict
+from casework.access import Caller
+from casework.errors import Conflict, Invalid, NotFound, WriteConflict
 from casework.schemas.cases import CHILDREN_CASE_TYPES, CaseType
 from casework.store import audit
 from casework.store import deadlines as deadline_store
@@ -37,12 +37,7 @@ def open_children_case(caller: Caller, case_id: str) -> CaseItem:
 
 def case_for_change(caller: Caller, case_id: str) -> CaseItem:
     """An open children's case the caller may change: assigned to them, or the team-leader right."""
-    case = children_case(caller, case_id)
-    if not may_change_case(caller, case.assigned_to):
-        raise Forbidden("Only the case's assigned worker or a manager may change its records.")
-    if case.status != "open":
-        raise Conflict("The case is closed; its records can't be changed.", current=cases.state(case))
-    return case
+    return cases.for_change(caller, case_id, case_types=CHILDREN_CASE_TYPES, records="children's social care records")
 
 
 def owner(case: CaseItem, caller: Caller) -> str:

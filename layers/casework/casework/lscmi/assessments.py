@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from casework import cases, clock, ids
-from casework.access import Caller, may_change_case
-from casework.errors import Conflict, Forbidden, Invalid, NotFound, WriteConflict
+from casework.access import Caller
+from casework.errors import Conflict, Invalid, NotFound, WriteConflict
 from casework.lscmi import approval_requests, scoring, throughcare
 from casework.observability import count
 from casework.schemas.approvals import ApprovalOut
@@ -24,7 +24,7 @@ from casework.schemas.assessments import (
     SectionIn,
     SectionOut,
 )
-from casework.schemas.cases import CaseType
+from casework.schemas.cases import JUSTICE_CASE_TYPES
 from casework.store import assessments as store
 from casework.store import audit
 from casework.store.models import AssessmentItem, CaseItem, PlanItem
@@ -56,14 +56,8 @@ def with_replaced(assessments: list[AssessmentItem], changed: AssessmentItem) ->
 def case_for_change(caller: Caller, case_id: str) -> CaseItem:
     """An open LS/CMI case of the caller's service that they may change: assigned to them, or the team-leader
     right."""
-    case = cases.load(caller, case_id)
-    if not may_change_case(caller, case.assigned_to):
-        raise Forbidden("Only the case's assigned worker or a team leader may change its records.")
-    if case.status != "open":
-        raise Conflict("The case is closed; its records can't be changed.", current=cases.state(case))
-    if case.case_type != CaseType.LS_CMI:
-        raise Invalid("caseId", f"a {case.case_type} case has no LS/CMI assessment, plan or closure request")
-    return case
+    return cases.for_change(caller, case_id, case_types=JUSTICE_CASE_TYPES,
+                            records="LS/CMI assessment, plan or closure request")
 
 
 def find(case: CaseItem, assessment_id: str) -> AssessmentItem:

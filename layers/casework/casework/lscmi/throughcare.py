@@ -13,12 +13,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from casework import cases, clock, ids
-from casework.access import Caller, may_change_case
+from casework.access import Caller
 from casework.compliance import deadlines, rules
 from casework.compliance.overview import deadline_out
-from casework.errors import Conflict, Forbidden, Invalid, WriteConflict
+from casework.errors import Conflict, Invalid, WriteConflict
 from casework.observability import count
-from casework.schemas.cases import CaseType
+from casework.schemas.cases import JUSTICE_CASE_TYPES
 from casework.schemas.throughcare import CaseEventIn, CaseEventListOut, CaseEventOut, EventKind
 from casework.store import audit
 from casework.store import deadlines as deadline_store
@@ -48,16 +48,9 @@ def deadline_id(event: CaseEventItem) -> str | None:
 
 
 def _case_for_change(caller: Caller, case_id: str) -> CaseItem:
-    """An open LS/CMI case of the caller's service that they may change (as `lscmi.assessments.case_for_change`)."""
-    case = cases.load(caller, case_id)
-    if not may_change_case(caller, case.assigned_to):
-        raise Forbidden("Only the case's assigned worker or a team leader may record its events.")
-    if case.status != "open":
-        raise Conflict("The case is closed; its events can't be recorded.", current=cases.state(case))
-    if case.case_type != CaseType.LS_CMI:
-        raise Invalid("caseId", f"a {case.case_type} case has no throughcare events: they belong to justice "
-                                "(LS/CMI) cases")
-    return case
+    """An open LS/CMI case of the caller's service that they may change."""
+    return cases.for_change(caller, case_id, case_types=JUSTICE_CASE_TYPES,
+                            records="throughcare events: they belong to justice (LS/CMI) cases")
 
 
 def _check(body: CaseEventIn) -> None:
