@@ -10,7 +10,6 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from casework.store.models import CaseItem, DeadlineItem, MappaItem, RecordItem, TaskItem
-from casework.store.paging import Page, query_page
 from casework.store.records import case_sk
 from casework.store.tx import Changes
 
@@ -89,11 +88,6 @@ def due(shard: int, until: str, *, page_size: int = 100) -> Iterator[DeadlineIte
     Only those are read: the key condition stops at `until`."""
     yield from DeadlineItem.due_deadlines.query(_shard_key(shard), DeadlineItem.due_at < f"{until}$",
                                                 page_size=page_size)
-
-
-def owned_by(service_id: str, owner_id: str, limit: int, token: str | None) -> Page[DeadlineItem]:
-    """A worker's open deadlines, soonest due first."""
-    return query_page(DeadlineItem.by_owner, f"{service_id}#{owner_id}", "ownerOpen", limit, token)
 
 
 def all_owned_by(service_id: str, owner_id: str) -> list[DeadlineItem]:
