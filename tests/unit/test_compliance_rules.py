@@ -230,9 +230,16 @@ def test_cmp1_a_deadline_set_inside_its_warning_window_is_approaching_at_once():
     assert stages[0].name == "approaching" and stages[0].at == now
 
 
-def test_cmp1_a_deadline_set_after_its_warning_day_has_ended_has_no_approaching_stage():
-    # set on the due date itself: its warning day (2 working days before) is over, so the next stage is "passed"
+def test_cmp1_a_deadline_set_inside_its_warning_window_is_approaching_at_once():
+    # set on the due date itself: its warning day (2 working days before) is over, but the day has not passed, so
+    # the worker is told at once that it is approaching, then that it has passed
     now = at("2027-01-18T10:00:00Z")
+    stages = ladder(DUE, nation="wales", steps=Ladder(approaching=2, escalate_after=5), now=now)
+    assert [(s.name, s.at) for s in stages][:2] == [("approaching", now), ("passed", at("2027-01-19T00:00:00Z"))]
+
+
+def test_cmp1_a_deadline_set_after_its_day_has_ended_has_no_approaching_stage():
+    now = at("2027-01-20T10:00:00Z")
     stages = ladder(DUE, nation="wales", steps=Ladder(approaching=2, escalate_after=5), now=now)
     assert [s.name for s in stages] == ["passed", "escalated-2"]
 

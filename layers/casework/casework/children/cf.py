@@ -94,10 +94,14 @@ def start(caller: Caller, case_id: str, body: CfIn) -> CfOut:
                                             start_date=started_on.isoformat(), due_date=due.isoformat(),
                                             detail={"priority": body.priority}),
                     assessment_stages(due, subject, settings, caller.nation), now=now)
-    deadlines.start(changes, new_deadline(case, cfp_id, RULE, "cf-priority", subject=f"{SET_PRIORITY}: {child(case)}",
-                                            link=link, owner_id=owner(case, caller), nation=caller.nation,
-                                            start_date=started_on.isoformat(), due_date=ask.isoformat()),
-                    priority_stages(started_on, caller.nation), now=now)
+    if "priority" in body.model_fields_set:  # set by the practice manager who starts it: nothing to ask for
+        item.priority_set_by = caller.user_id
+    else:
+        deadlines.start(changes, new_deadline(case, cfp_id, RULE, "cf-priority",
+                                                subject=f"{SET_PRIORITY}: {child(case)}", link=link,
+                                                owner_id=owner(case, caller), nation=caller.nation,
+                                                start_date=started_on.isoformat(), due_date=ask.isoformat()),
+                        priority_stages(started_on, caller.nation), now=now)
     cases.hold(changes, case, changed=True)  # one in progress per case: two starts at once can't both commit
     changes.create(entry(caller.user_id, case, "cf.started", {
         "assessmentId": item.assessment_id, "startedOn": item.started_on, "priority": body.priority,
@@ -139,7 +143,7 @@ def set_priority(caller: Caller, case_id: str, assessment_id: str, body: Priorit
         watched.detail = {**(watched.detail or {}), "priority": body.priority}
         deadlines.restage(changes, watched, assessment_stages(
             due, None, deadlines.service_settings(case.service_id), watched.nation), now=now, due_date=due.isoformat(),
-            again=True)  # CSC-1: the new due date's approaching, passed and escalations are the worker's to hear
+            again=due.isoformat() != watched.due_date)  # CSC-1: a new due date's stages are the worker's to hear
     reminder = store.deadline(case, cfp_id)
     if reminder is not None and is_open(reminder):
         deadlines.meet(changes, reminder, by=caller.user_id, how=f"priority set to {body.priority}", at=at)

@@ -63,6 +63,9 @@ def failed(changes: Changes, case: CaseItem, caller: Caller, visit: VisitItem, h
 def visited(changes: Changes, caller: Caller, visit: VisitItem, held: list[DeadlineItem], at: str) -> None:
     """A successful visit (statutory or other) ends the ladder."""
     ladder = open_ladder(held)
+    failures = list((ladder.detail or {}).get("failures", [])) if ladder is not None else []
+    if ladder is not None and failures and visit.visit_date < max(str(f) for f in failures):
+        return  # a visit from before the last failure, recorded late, is not the visit that ends the ladder
     if ladder is not None:
         deadlines.meet(changes, ladder, by=caller.user_id, how=f"visited on {visit.visit_date}", at=at)
 

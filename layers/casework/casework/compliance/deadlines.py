@@ -158,8 +158,9 @@ def restage(changes: Changes, item: DeadlineItem, stages: list[Stage], *, now: d
     if due_date is not None and due_date != item.due_date:
         item.due_date = due_date
         for stage in raised:
-            if "due" in stage or (again and stage.get("kind") != "started"):
-                continue  # an alert about the old date stays about it; its stage is raised afresh for the new
+            if "due" in stage or stage.get("kind") not in ("started", "approaching") or (
+                    again and stage.get("kind") != "started"):
+                continue  # an alert that the date passed stays about the date that passed
             for sent in stage.get("raised", []):
                 task = work.task(sent["userId"], sent["taskId"])
                 if task is not None and task.completed_at is None:

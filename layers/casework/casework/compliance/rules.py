@@ -162,7 +162,7 @@ def ladder(due: date, *, nation: str, steps: Ladder, now: datetime) -> list[Stag
         stages.append(Stage("started", now, (OWNER,), kind="started", text=steps.started))
     if steps.approaching:
         warn = calendar.add_working_days(due, -steps.approaching, nation)
-        if end_of(warn) > now:  # a deadline set already inside its window is told as approaching at once
+        if end_of(due) > now:  # a deadline set already inside its window is told as approaching at once
             stages.append(Stage("approaching", max(start_of(warn), now), (OWNER,), kind="approaching"))
     stages.append(Stage("passed", end_of(due), steps.passed_to, kind="passed"))
     day = due
