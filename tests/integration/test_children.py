@@ -246,6 +246,24 @@ def test_csc1_a_priority_changed_after_the_deadline_passed_is_told_afresh_for_th
     assert len(tasks(worker, "cf-assessment")) == 5  # and each once
 
 
+def test_csc1_a_priority_set_again_unchanged_or_given_at_the_start_raises_nothing_more(world, api):
+    """CSC-1: a C&F started with its priority asks nobody to set one; setting the same priority later does not
+    tell the worker of the same date twice."""
+    leader, worker = world.children.leader, world.children.worker
+    case_id = children_case(api, leader, worker)
+    with at(MONDAY):
+        cf = api.post(f"/cases/{case_id}/cf-assessments", leader, {"priority": 10}).json()
+    assert cf["prioritySetBy"] == leader
+    sweep_at(moment(13, 0, 30))  # past the fifth working day, into the approaching window
+    assert tasks(leader, "cf-priority") == []
+    assert sorted(t.stage for t in tasks(worker, "cf-assessment")) == ["approaching", "started"]
+    with at(moment(13, 11)):
+        assert api.put(f"/cases/{case_id}/cf-assessments/{cf['assessmentId']}/priority", leader,
+                       {"priority": 10}).status == 200
+    sweep_at(moment(17, 0, 30))
+    assert sorted(t.stage for t in tasks(worker, "cf-assessment")) == ["approaching", "passed", "started"]
+
+
 # ---------------------------------------------------------------- CSC-2
 
 
