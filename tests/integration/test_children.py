@@ -338,6 +338,25 @@ def test_csc2_draft_note_manager_comment_auto_finalised_and_next_alert_waits_for
     assert next_alert.due_date == "2026-03-27"
 
 
+def test_csc2_a_next_visit_waiting_for_the_workers_alert_still_tells_the_managers_it_passed(world, api):
+    """CSC-2 with CMP-1: the worker's next statutory-visit alert waits until they complete the last one, but the
+    visit's passing and its escalations reach the practice manager on time: no child goes unvisited unnoticed."""
+    leader, worker = world.children.leader, world.children.worker
+    case_id = children_case(api, leader, worker, case_type="child-protection")  # every 14 days
+    sweep_at(moment(12, 0, 30))
+    [approaching] = tasks(worker, "statutory-visit")  # the first visit's, left open
+    with at(moment(13, 14)):
+        assert visit(api, worker, case_id, "statutory", "2026-03-13").status == 201  # the next is due 27 March
+    # when the next visit's day passes with the worker's earlier alert still open
+    sweep_at(moment(28, 0, 30))
+    # then the practice manager is told it passed; the worker hears nothing new until they complete the alert
+    passed = [t for t in tasks(leader, "statutory-visit") if t.due_date == "2026-03-27"]
+    assert [t.stage for t in passed] == ["passed"]
+    assert [t.task_id for t in tasks(worker, "statutory-visit")] == [approaching.task_id]
+    sweep_at(moment(28, 0, 45))
+    assert len([t for t in tasks(leader, "statutory-visit") if t.due_date == "2026-03-27"]) == 1  # once (CMP-2)
+
+
 def test_csc2_a_visit_with_no_alert_open_starts_the_next_at_once(world, api):
     leader, worker = world.children.leader, world.children.worker
     case_id = children_case(api, leader, worker, case_type="looked-after")

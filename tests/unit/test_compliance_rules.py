@@ -230,7 +230,7 @@ def test_cmp1_a_deadline_set_inside_its_warning_window_is_approaching_at_once():
     assert stages[0].name == "approaching" and stages[0].at == now
 
 
-def test_cmp1_a_deadline_set_inside_its_warning_window_is_approaching_at_once():
+def test_cmp1_a_deadline_set_on_its_due_day_is_approaching_at_once():
     # set on the due date itself: its warning day (2 working days before) is over, but the day has not passed, so
     # the worker is told at once that it is approaching, then that it has passed
     now = at("2027-01-18T10:00:00Z")

@@ -240,7 +240,7 @@ def _next_statutory_visit(changes: Changes, case: CaseItem, caller: Caller, item
 def _open_alert(previous: DeadlineItem) -> dict[str, str] | None:
     """The alert the next statutory-visit deadline waits for: the latest of the previous one's alerts to its worker
     still open; or, when the previous one was itself still waiting, the alert it waited for."""
-    if previous.status == "waiting" and previous.waits_for:
+    if previous.waits_for:
         return {"userId": previous.waits_for["userId"], "taskId": previous.waits_for["taskId"]}
     raised = list(previous.stages or [])[: int(previous.next_stage)]
     for stage in reversed(raised):

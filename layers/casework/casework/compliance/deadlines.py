@@ -107,9 +107,13 @@ def advance(changes: Changes, item: DeadlineItem, now: datetime, people: People)
         stage = dict(stages[index])
         if rules.parse_at(stage["at"]) > now:
             break
+        held = store.held_for_worker(item, stage)
+        if held and not any(rules.parse_at(s["at"]) <= now for s in stages[index + 1:]):
+            break  # the worker's own alert waits for the earlier one to be completed (CSC-2, NTF-1)
         if stage.get("action", "alert") == "alert":
             sent = []
-            for n, recipient in enumerate(people.recipients(item, stage.get("to", []))):
+            to = [t for t in stage.get("to", []) if not (item.waits_for and t == rules.OWNER)]
+            for n, recipient in enumerate(people.recipients(item, to)):
                 task = task_id(item, index, n)
                 changes.create(work.new_task(
                     task_id=task, user_id=recipient, service_id=item.service_id, kind=item.deadline_kind,
@@ -131,18 +135,17 @@ def advance(changes: Changes, item: DeadlineItem, now: datetime, people: People)
 def start(changes: Changes, item: DeadlineItem, stages: list[Stage], *, now: datetime, people: People | None = None,
           waits_for: dict[str, str] | None = None) -> DeadlineItem:
     """A new deadline with its stages, those already due raised in the same `changes` (a "started" alert reaches
-    the worktray with the record that starts it). `waits_for` (an open alert's user and task) holds it back until
-    that alert is completed; the alert is marked so that its completion releases it."""
+    the worktray with the record that starts it). `waits_for` (an open alert's user and task) holds back the
+    worker's own alerts until that alert is completed (a stage to the worker alone waits; the worker is left out of
+    a stage to others too, which is raised on time); the alert is marked so that its completion releases them."""
     item.stages = [s.as_data() for s in stages]
     item.next_stage = 0
     item.created_at = clock.iso(now)
-    if waits_for is not None:
-        item.status = "waiting"
+    item.status = "open"
+    if waits_for is not None:  # the worker's alerts wait; the managers' (passed, escalations) never do
         item.waits_for = waits_for
         work.hold_back_in(changes, waits_for["userId"], waits_for["taskId"], store.key(item))
-    else:
-        item.status = "open"
-        advance(changes, item, now, people or People())
+    advance(changes, item, now, people or People())
     store.save(changes, item)
     return item
 
@@ -208,8 +211,8 @@ def hand_over(changes: Changes, case: CaseItem, owner_id: str) -> int:
     for item in open_ones(store.of_case(case)):
         if item.owner_id != owner_id:
             item.owner_id = owner_id
-            if item.status == "waiting" and (item.waits_for or {}).get("userId") != owner_id:
-                item.status, item.waits_for = "open", None  # the alert it waited for stays with the former worker
+            if item.waits_for and item.waits_for.get("userId") != owner_id:
+                item.waits_for = None  # the alert it waited for stays with the former worker
             store.save(changes, item)
             moved += 1
     return moved

@@ -22,10 +22,10 @@ Filter = Literal["open", "approaching", "passed"]
 def state_of(item: DeadlineItem, today: str, nation: str) -> DeadlineState:
     if item.status in ("met", "cancelled"):
         return DeadlineState(item.status)
-    if item.status == "waiting":
-        return DeadlineState.WAITING
     if item.due_date < today:
         return DeadlineState.PASSED
+    if item.waits_for:
+        return DeadlineState.WAITING
     warn = next((s for s in item.stages or [] if s.get("kind") == "approaching"), None)
     if warn is not None and rules.uk_day(rules.parse_at(warn["at"])).isoformat() <= today:
         return DeadlineState.APPROACHING

@@ -14,7 +14,7 @@ from casework.store.records import case_sk
 from casework.store.tx import Changes
 
 SHARDS = 16  # the due index's partitions: a burst of deadlines due at one instant spreads over all of them
-OPEN = ("open", "waiting")
+OPEN = ("open",)
 
 
 def shard_of(deadline_id: str) -> int:
@@ -27,11 +27,15 @@ def _shard_key(shard: int) -> str:
 
 def refresh_index_keys(item: DeadlineItem) -> DeadlineItem:
     """Derive the index attributes from the deadline's state: call before every save of a deadline. In the due index
-    only while a stage is still to raise and nothing holds it back; in its owner's list while open or waiting."""
+    only while a stage is still to raise, at the first one nothing holds back; in its owner's list while open."""
     stages: list[dict[str, Any]] = item.stages or []
-    if item.status == "open" and int(item.next_stage) < len(stages):
+    waiting = [s for s in stages[int(item.next_stage):] if not held_for_worker(item, s)]
+    upcoming = stages[int(item.next_stage)] if int(item.next_stage) < len(stages) else None
+    if upcoming is not None and held_for_worker(item, upcoming):  # due again when a stage to others is
+        upcoming = waiting[0] if waiting else None
+    if item.status == "open" and upcoming is not None:
         item.due_shard = _shard_key(shard_of(item.deadline_id))
-        item.due_at = f"{stages[int(item.next_stage)]['at']}#{item.deadline_id}"
+        item.due_at = f"{upcoming['at']}#{item.deadline_id}"
     else:
         item.due_shard = item.due_at = None
     if item.status in OPEN and item.owner_id:
@@ -120,9 +124,13 @@ def release_in(changes: Changes, task: TaskItem) -> DeadlineItem | None:
     if not task.releases:
         return None
     held = by_key(task.releases)
-    if held is None or held.status != "waiting":
+    if held is None or held.status != "open" or not held.waits_for:
         return None
-    held.status = "open"
     held.waits_for = None
     save(changes, held)
     return held
+
+
+def held_for_worker(item: DeadlineItem, stage: dict[str, Any]) -> bool:
+    """A stage to the worker alone, while the deadline waits for the worker's earlier alert to be completed."""
+    return bool(item.waits_for) and list(stage.get("to", [])) == ["owner"]
