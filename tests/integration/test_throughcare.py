@@ -305,3 +305,18 @@ def test_cmp1_closing_a_case_cancels_its_open_deadlines(world, api):
     before = alerts(api, c.leader, "reassessment") + alerts(api, c.assessor, "reassessment")
     sweep_at(clock.now() + timedelta(days=120))
     assert alerts(api, c.leader, "reassessment") + alerts(api, c.assessor, "reassessment") == before
+
+
+def test_thr1_a_sentence_recorded_after_the_full_assessment_was_locked_starts_no_timescale(world, api):
+    """THR-1: the assessment the sentence calls for is already done (locked on or after the sentence date), so the
+    event recorded late starts nothing that would pass and escalate."""
+    c = world.community
+    case = assigned_case(api, c.leader, c.assessor, "URN-TL")
+    sentenced = clock.today() - timedelta(days=30)
+    locked_full(api, c.assessor, case["caseId"])
+    answer = recorded(api, c.assessor, case["caseId"], "custody-sentence", sentenced, postReleaseSupervision=True)
+    assert answer["deadline"] is None
+    assert [d for d in deadlines(api, c.reader, case["caseId"]) if d["rule"] == "THR-1"] == []
+    # a reassessment is still called for by a significant event after it
+    later = recorded(api, c.assessor, case["caseId"], "significant-event", clock.today())
+    assert later["deadline"]["rule"] == "THR-2"

@@ -20,6 +20,7 @@ from casework.errors import Conflict, Invalid, WriteConflict
 from casework.observability import count
 from casework.schemas.cases import JUSTICE_CASE_TYPES
 from casework.schemas.throughcare import CaseEventIn, CaseEventListOut, CaseEventOut, EventKind
+from casework.store import assessments as assessment_store
 from casework.store import audit
 from casework.store import deadlines as deadline_store
 from casework.store import throughcare as store
@@ -95,7 +96,7 @@ def record_event(caller: Caller, case_id: str, body: CaseEventIn) -> CaseEventOu
 def _start_deadline(changes: Changes, case: CaseItem, event: CaseEventItem, *, owner_id: str, nation: str,
                     now: datetime) -> DeadlineItem | None:
     found = deadline_id(event)
-    if found is None:
+    if found is None or _already_done(case, event):
         return None
     settings = deadlines.service_settings(case.service_id)
     happened = date.fromisoformat(event.event_date)
@@ -115,6 +116,15 @@ def _start_deadline(changes: Changes, case: CaseItem, event: CaseEventItem, *, o
         owner_id=owner_id, nation=nation, start_date=event.event_date, due_date=due.isoformat(),
         detail={"eventId": event.event_id, "eventKind": event.event_kind})
     return deadlines.start(changes, item, rules.ladder(due, nation=nation, steps=steps, now=now), now=now)
+
+
+def _already_done(case: CaseItem, event: CaseEventItem) -> bool:
+    """An event recorded after the assessment it calls for was locked (after the event's day) starts no timescale:
+    THR-1's full assessment, THR-2's reassessment are already done."""
+    wanted = (lambda a: a.assessment_kind == "full") if event.event_kind == EventKind.CUSTODY_SENTENCE else (
+        lambda a: bool(a.reassessment_of))
+    locked, _, _ = assessment_store.case_records(case)
+    return any(a.status == "locked" and (a.locked_at or "")[:10] > event.event_date and wanted(a) for a in locked)
 
 
 # ---------------------------------------------------------------- meeting them
