@@ -18,7 +18,7 @@ from casework.compliance.rules import Stage
 from casework.store import deadlines as store
 from casework.store import directory as directory_store
 from casework.store import work
-from casework.store.models import CaseItem, DeadlineItem, ServiceItem, UserItem
+from casework.store.models import CaseItem, DeadlineItem, UserItem
 from casework.store.tx import Changes
 
 # What a stage whose action is not "alert" does, by action name: the capability owning the record registers it
@@ -29,12 +29,9 @@ ACTIONS: dict[str, Action] = {}
 MAX_CHAIN = 6  # how far up a supervisor chain an escalation may look
 
 
-def settings(service: ServiceItem | None) -> rules.Settings:
-    return rules.settings_of(service.compliance if service is not None else None)
-
-
 def service_settings(service_id: str) -> rules.Settings:
-    return settings(directory_store.service(service_id))
+    service = directory_store.service(service_id)
+    return rules.settings_of(service.compliance if service is not None else None)
 
 
 class People:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from casework import calendar, cases, clock
+from casework import calendar, cases, clock, views
 from casework.access import Caller, Right, require
 from casework.compliance import rules
 from casework.errors import BadRequest
@@ -102,7 +102,7 @@ def team(caller: Caller, *, state: Filter, limit: int, next_token: str | None) -
                 found.append((item, current))
     found.sort(key=lambda pair: (pair[0].due_date, pair[0].deadline_id))
     window = found[offset: offset + limit]
-    names = {u.user_id: f"{u.forename} {u.surname}" for u in people.values()}
+    names = {u.user_id: views.user_ref(u).name for u in people.values()}
     items = [deadline_out(d, nation=caller.nation, names=names) for d, _ in window]
     more = offset + limit < len(found)
     return Page[DeadlineOut](items=items, next=encode(offset + limit) if more else None)
@@ -111,4 +111,4 @@ def team(caller: Caller, *, state: Filter, limit: int, next_token: str | None) -
 def _names(user_ids: set[str]) -> dict[str, str]:
     if not user_ids:
         return {}
-    return {u.user_id: f"{u.forename} {u.surname}" for u in directory_store.users(user_ids).values()}
+    return {u.user_id: views.user_ref(u).name for u in directory_store.users(user_ids).values()}
